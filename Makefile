@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+# The harness of the ZONE_DEVICE refcount series.  See README.md.
+#
+#   make run        main job: apply patches/, build, boot, test, summary
+#   make check      full check: baseline and patched side by side,
+#                   checkpatch, round trip (what .ci/run calls)
+#   make tree       developer tree build/linux: base + patches/ as commits
+#   make export     regenerate patches/ from build/linux
+#   make test-tree  build, boot and test build/linux as it is
+#   make deps       install the Debian packages (done by run and check)
+
+S := scripts
+
+.PHONY: run check deps tree retree export test-tree clean distclean
+
+run check:
+	@$(S)/check.sh $@
+
+deps:
+	@$(S)/deps.sh
+
+tree: deps
+	@$(S)/tree.sh
+
+retree: deps
+	@$(S)/tree.sh --reset
+
+export:
+	@$(S)/export.sh
+
+test-tree: deps
+	@$(S)/run.sh dev build/linux build/linux && $(S)/report.sh build/logs/dev/results.tsv
+
+# Build output and logs; the trees and their git history stay.
+clean:
+	rm -rf build/logs build/progs build/roundtrip
+
+# Everything under build/, including the developer tree.  Export first.
+distclean:
+	@$(S)/tree.sh --check-exported
+	rm -rf build

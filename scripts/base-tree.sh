@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Create $BUILD/linux: a git repository whose first commit, tagged "base",
+# is the base tree.  The source is Debian's linux-source package at the
+# pinned version, or KERNEL_SRC=/path (a 6.12.y source tree or a clean git
+# checkout).  An existing repository made from the same source is reused.
+. "$(dirname "$0")/lib.sh"
+
+src_desc() {
+	if [ -z "${KERNEL_SRC:-}" ]; then
+		echo "$BASE_PKG $BASE_PKG_VERSION"
+	elif [ -d "$KERNEL_SRC/.git" ] || [ -f "$KERNEL_SRC/.git" ]; then
+		echo "git $(realpath "$KERNEL_SRC") $(git -C "$KERNEL_SRC" rev-parse HEAD)"
+	else
+		echo "tree $(realpath "$KERNEL_SRC")"
+	fi
+}
+
+check_version() {	# DIR: a 6.12.y tree (and the pinned one by default)
+	local v
+	[ -f "$1/Makefile" ] && [ -f "$1/mm/memremap.c" ] ||
+		die "$1 is not a kernel source tree (no Makefile or mm/memremap.c)"
+	v=$(make -s -C "$1" kernelversion 2>/dev/null) ||
+		die "cannot read the kernel version of $1"
+	case $v in
+	"$BASE_SERIES".[0-9]*) ;;
+	*) die "$1 is Linux $v; the series is for $BASE_SERIES.y" ;;
+	esac
+	if [ -z "${KERNEL_SRC:-}" ] && [ "$v" != "$BASE_KERNELVERSION" ]; then
+		die "$BASE_PKG gave $v, config/base pins $BASE_KERNELVERSION"
+	fi
+	echo "$v"
+}
+
+want=$(src_desc)
+if [ -d "$TREE/.git" ]; then
+	have=$(cat "$TREE/.git/harness-base" 2>/dev/null || echo unknown)
+	[ "$have" = "$want" ] && exit 0
+	die "$TREE was made from '$have', not '$want'.
+Export any work with 'make export', then 'make distclean' and try again."
+fi
+
+stage=$BUILD/base.tmp
+rm -rf "$stage"
+mkdir -p "$stage"
+if [ -z "${KERNEL_SRC:-}" ]; then
+	tarball=/usr/src/$BASE_PKG.tar.xz
+	inst=$(dpkg-query -W -f '${Version}' "$BASE_PKG" 2>/dev/null || true)
+	[ "$inst" = "$BASE_PKG_VERSION" ] ||
+		die "$BASE_PKG $BASE_PKG_VERSION is not installed (found '${inst:-none}'): run 'make deps'"
+	say "extracting $tarball"
+	tar -C "$stage" -xJf "$tarball" --strip-components=1
+elif [ ! -d "$KERNEL_SRC" ]; then
+	die "KERNEL_SRC=$KERNEL_SRC does not exist"
+elif [ -e "$KERNEL_SRC/.git" ]; then
+	[ -z "$(git -C "$KERNEL_SRC" status --porcelain --untracked-files=no)" ] ||
+		die "KERNEL_SRC=$KERNEL_SRC has uncommitted changes; commit or stash them"
+	say "exporting HEAD of $KERNEL_SRC"
+	git -C "$KERNEL_SRC" archive HEAD | tar -C "$stage" -x
+else
+	for f in .config vmlinux include/generated; do
+		[ ! -e "$KERNEL_SRC/$f" ] ||
+			die "KERNEL_SRC=$KERNEL_SRC has build output ($f); run 'make mrproper' there"
+	done
+	say "copying $KERNEL_SRC"
+	cp -a "$KERNEL_SRC/." "$stage/"
+fi
+ver=$(check_version "$stage")
+
+say "committing Linux $ver as the base (takes a minute)"
+date=@$(stat -c %Y "$stage/Makefile")
+git init -q -b series "$stage"
+g "$stage" add -A -f .
+GIT_AUTHOR_DATE=$date GIT_COMMITTER_DATE=$date \
+	g "$stage" commit -q -m "Linux $ver ($want)"
+g "$stage" tag base
+echo "$want" > "$stage/.git/harness-base"
+mv "$stage" "$TREE"
+say "base tree ready: $TREE ($(git -C "$TREE" rev-parse --short base))"

@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# boot.sh KTREE INITRD FLAVOUR OUTDIR: boot KTREE's bzImage under QEMU TCG
+# with emulated pmem and run that flavour's suites.  The serial console
+# goes to OUTDIR/console-FLAVOUR.log, the suites' TAP (second serial port)
+# to OUTDIR/results-FLAVOUR.log.  A guest that does not finish within
+# BOOT_TIMEOUT seconds is killed and the console tail printed.
+#
+#   legacy  memmap=1G!4G gives /dev/pmem0; memmap=512M$2G is the
+#           DEVICE_COHERENT memory of test_hmm
+#   nfit    an ACPI NFIT NVDIMM with a label area; the suites create fsdax
+#           and devdax namespaces with ndctl
+. "$(dirname "$0")/lib.sh"
+
+ktree=$1 initrd=$2 flavour=$3 outdir=$4
+timeout=${BOOT_TIMEOUT:-900}
+need qemu-system-x86_64 qemu-system-x86
+mkdir -p "$outdir"
+console=$outdir/console-$flavour.log results=$outdir/results-$flavour.log
+
+case $flavour in
+legacy)
+	machine=(-machine pc -m 4G)
+	cmdline='memmap=1G!4G memmap=512M$2G hugepages=16'
+	suites=hmm:never,hmm:always,gup,fsdax:ext4:pmem,fsdax:xfs:pmem,dmesg:legacy
+	;;
+nfit)
+	nvdimm=$outdir/nvdimm.img
+	rm -f "$nvdimm"			# a fresh, empty label area every boot
+	truncate -s 1G "$nvdimm"
+	machine=(-machine pc,nvdimm=on -m 2G,slots=2,maxmem=8G
+		 -object memory-backend-file,id=mem1,share=on,mem-path="$nvdimm",size=1G
+		 -device nvdimm,id=nv1,memdev=mem1,label-size=128K)
+	cmdline=
+	suites=fsdax:ext4:ns,fsdax:xfs:ns,devdax,dmesg:nfit
+	;;
+*)	die "unknown boot flavour '$flavour' (legacy, nfit)" ;;
+esac
+cmdline="console=ttyS0 panic=-1 brd.rd_size=65536 $cmdline harness.suites=$suites ${BOOT_APPEND:-}"
+
+rm -f "$console" "$results"
+qemu-system-x86_64 -accel tcg -cpu max -smp 2 "${machine[@]}" \
+	-kernel "$ktree/arch/x86/boot/bzImage" -initrd "$initrd" \
+	-append "$cmdline" -display none -monitor none -no-reboot \
+	-serial file:"$console" -serial file:"$results" &
+qemu=$!
+
+# Report each suite as it ends; kill the guest on timeout.
+seen=0 start=$SECONDS
+while kill -0 $qemu 2>/dev/null; do
+	sleep 2
+	n=$(grep -c '^=== end ' "$results" 2>/dev/null) || true
+	if [ "${n:-0}" -gt $seen ]; then
+		grep '^=== end ' "$results" | tail -n +$((seen + 1)) |
+			while read -r _ _ id t; do say "  $flavour: $id ($t s)"; done
+		seen=$n
+	fi
+	if [ $((SECONDS - start)) -ge "$timeout" ]; then
+		kill $qemu; wait $qemu 2>/dev/null
+		tail -40 "$console" >&2
+		die "guest ($flavour) hung: no result after $timeout s; console tail above, full log $console"
+	fi
+done
+wait $qemu || die "QEMU failed (exit $?); see $console"
+if ! grep -q '^=== done' "$results"; then
+	tail -40 "$console" >&2
+	die "guest ($flavour) stopped before finishing its suites; console tail above, full log $console"
+fi

@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# check.sh run|check: the main job and the full check.
+#
+#   run    apply patches/ to the base, build, boot both pmem flavours, run
+#          the suites, print the summary
+#   check  the same for the base tree without the series (the baseline)
+#          and with it, side by side, plus checkpatch --strict and the
+#          format-patch round trip; known-failures decides the verdict
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:-run}
+start=$SECONDS
+"$TOP/scripts/deps.sh"
+"$TOP/scripts/base-tree.sh"
+
+series=$BUILD/check		# worktree: base + patches/
+worktree "$series" check
+"$TOP/scripts/apply.sh" "$series"
+
+extra=()
+if [ "$mode" = check ]; then
+	base=$BUILD/base	# worktree: base only
+	worktree "$base" baseline
+	"$TOP/scripts/run.sh" base "$base" "$series"
+
+	say "checkpatch --strict"
+	"$TOP/scripts/checkpatch.sh" "$series" "$LOGS/checkpatch.tsv"
+	extra+=("$LOGS/checkpatch.tsv")
+
+	# Exporting what was applied must give patches/ back, byte for byte.
+	rt=$BUILD/roundtrip
+	rm -rf "$rt"
+	"$TOP/scripts/export.sh" "$series" "$rt" 2>/dev/null
+	if diff -r "$rt" "$TOP/patches" -x '*.md' > "$LOGS/roundtrip.diff"; then r=pass; else r=fail
+		say "format-patch round trip differs from patches/:"; cat "$LOGS/roundtrip.diff" >&2
+	fi
+	printf 'series\tformat-patch round trip\t%s\n' $r > "$LOGS/series.tsv"
+	extra+=("$LOGS/series.tsv")
+fi
+"$TOP/scripts/run.sh" patched "$series" "$series"
+
+say "done in $(((SECONDS - start) / 60)) min $(((SECONDS - start) % 60)) s; logs in $LOGS"
+if [ "$mode" = check ]; then
+	"$TOP/scripts/report.sh" "$LOGS/patched/results.tsv" "$LOGS/base/results.tsv" "${extra[@]}"
+else
+	"$TOP/scripts/report.sh" "$LOGS/patched/results.tsv"
+fi

@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# deps.sh: install what the harness needs on Debian 12 with apt-get.
+# Packages already installed are not touched; nothing runs if all are.
+. "$(dirname "$0")/lib.sh"
+
+pkgs=(
+	"$BASE_PKG=$BASE_PKG_VERSION"
+	build-essential bc flex bison libelf-dev libssl-dev cpio ccache rsync
+	git kmod xz-utils python3 perl
+	qemu-system-x86 busybox-static e2fsprogs xfsprogs ndctl daxctl
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	name=${p%%=*} want=${p#*=}
+	have=$(dpkg-query -W -f '${db:Status-Abbrev}${Version}' "$name" 2>/dev/null || true)
+	case $have in
+	"ii "*) [ "$want" = "$p" ] || [ "${have#ii }" = "$want" ] || missing+=("$p") ;;
+	*) missing+=("$p") ;;
+	esac
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+say "installing: ${missing[*]}"
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q > "$BUILD/apt.log" 2>&1 ||
+	{ tail "$BUILD/apt.log"; die "apt-get update failed"; }
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >> "$BUILD/apt.log" 2>&1 ||
+	{ tail -20 "$BUILD/apt.log"; die "apt-get install failed: ${missing[*]} (log: $BUILD/apt.log)"; }

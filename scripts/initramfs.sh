@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# initramfs.sh KTREE PTREE OUT: build the guest programs from PTREE (the
+# series tree: hmm-tests, gup_test and the series' own selftests, all
+# static), take test_hmm.ko from KTREE (the kernel under test) and pack
+# them with busybox, mkfs.ext4, mkfs.xfs, ndctl and daxctl into OUT.
+. "$(dirname "$0")/lib.sh"
+
+ktree=$1 ptree=$2 out=$3
+need busybox busybox-static
+need cpio cpio
+need mkfs.xfs xfsprogs
+need mke2fs e2fsprogs
+need ndctl ndctl
+need daxctl daxctl
+[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || die "static libc missing: apt-get install libc6-dev"
+
+progs=$BUILD/progs
+stage=$out.d
+mkdir -p "$progs/mm"
+say "building guest programs from $ptree"
+{
+	make -C "$ptree" headers_install INSTALL_HDR_PATH="$progs/hdr" &&
+	make -C "$ptree/tools/testing/selftests/mm" OUTPUT="$progs/mm" \
+		KHDR_INCLUDES="-isystem $progs/hdr/include" LDFLAGS=-static \
+		"$progs/mm/hmm-tests" "$progs/mm/gup_test" &&
+	gcc -static -O2 -Wall -Wextra -o "$progs/dax_smoke" "$TOP/guest/dax_smoke.c"
+} > "$LOGS/progs.log" 2>&1 || {
+	tail -20 "$LOGS/progs.log"
+	die "building the guest programs failed, see $LOGS/progs.log"
+}
+
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,sbin,lib,etc,proc,sys,dev,tmp,mnt,run}
+cp /bin/busybox "$stage/bin/"
+for a in $(/bin/busybox --list); do
+	[ -e "$stage/bin/$a" ] || ln -s busybox "$stage/bin/$a"
+done
+cp "$progs"/mm/hmm-tests "$progs"/mm/gup_test "$progs"/dax_smoke "$stage/bin/"
+cp "$ktree/lib/test_hmm.ko" "$stage/lib/"
+cp "$TOP"/guest/init "$TOP"/guest/*.sh "$stage/"
+cp -r "$TOP/guest/suites" "$stage/"
+cp /etc/mke2fs.conf "$stage/etc/"
+# Dynamically linked host tools, with the libraries ldd names.
+for p in $(command -v mke2fs mkfs.xfs ndctl daxctl); do
+	cp -L --remove-destination "$p" "$stage/bin/"
+	ldd "$p" | grep -o '/[^ ]*' | while read -r lib; do
+		mkdir -p "$stage/$(dirname "$lib")"
+		cp -Ln "$lib" "$stage/$lib"
+	done
+done
+ln -sf mke2fs "$stage/bin/mkfs.ext4"
+chmod +x "$stage/init"
+(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+say "initramfs $out: $(du -h "$out" | cut -f1)"

@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# report.sh PATCHED.tsv [BASE.tsv] [EXTRA.tsv...]: the summary.
+#
+# A table per suite (pass, fail, xfail, skip, seconds) for the patched run
+# and, beside it, the base run.  EXTRA results (checkpatch, ...) count with
+# the patched run.  Failures listed in known-failures are xfail; the check
+# fails on any other failure in the patched run, and on any listed test
+# that passes in either run (the list is stale).  Tests that fail on the
+# base and pass with the series are listed: that is what the series fixes.
+# The last line is "N passed, N failed, N skipped" (xfail counted as
+# skipped) for the patched run; the exit status is 1 if N failed > 0.
+. "$(dirname "$0")/lib.sh"
+
+patched=$1 base=${2:-/dev/null}
+shift; shift || true
+known=$TOP/known-failures
+[ -f "$patched" ] || die "no results: $patched"
+
+awk -F'\t' -v nobase=$([ "$base" = /dev/null ] && echo 1 || echo 0) '
+FILENAME == ARGV[1] {		# known-failures: SUITE | TEST | REASON
+	if ($0 ~ /^[ \t]*(#|$)/) next
+	n = split($0, f, /[ \t]*\|[ \t]*/)
+	sub(/^[ \t]+/, "", f[1])
+	known[f[1] "\t" f[2]] = f[3]
+	next
+}
+{
+	run = (FILENAME == ARGV[3]) ? "base" : "patched"
+	s = $1; t = $2; r = $3
+	if (!(s in seen)) { seen[s] = 1; order[++ns] = s }
+	if (t ~ /^#time/) { if (t == "#time") time[run, s] += r; next }
+	k = s "\t" t
+	if (r == "fail" && (k in known)) r = "xfail"
+	if (r == "pass" && (k in known)) { r = "stale"; stale[run, k] = 1 }
+	cnt[run, s, r]++
+	res[run, k] = r
+	if (run == "patched") tests[k] = 1
+}
+function cell(run, s) {
+	if (!cnt[run, s, "pass"] && !cnt[run, s, "fail"] && !cnt[run, s, "xfail"] &&
+	    !cnt[run, s, "skip"] && !cnt[run, s, "stale"])
+		return sprintf("%5s %5s %5s %5s %6s", "-", "-", "-", "-", "-")
+	return sprintf("%5d %5d %5d %5d %6s", cnt[run, s, "pass"] + cnt[run, s, "stale"],
+		cnt[run, s, "fail"] + cnt[run, s, "stale"], cnt[run, s, "xfail"],
+		cnt[run, s, "skip"], time[run, s] == "" ? "" : sprintf("%.0f", time[run, s]))
+}
+END {
+	hdr = sprintf("%5s %5s %5s %5s %6s", "pass", "fail", "xfail", "skip", "secs")
+	printf "\n%-22s | %-30s", "suite", "patched"
+	if (!nobase) printf " | %-30s", "base"
+	printf "\n%-22s | %s", "", hdr
+	if (!nobase) printf " | %s", hdr
+	printf "\n"
+	for (i = 1; i <= ns; i++) {
+		s = order[i]
+		printf "%-22s | %s", s, cell("patched", s)
+		if (!nobase) printf " | %s", cell("base", s)
+		printf "\n"
+	}
+	for (i = 1; i <= ns; i++) {
+		s = order[i]
+		P += cnt["patched", s, "pass"]; F += cnt["patched", s, "fail"]
+		X += cnt["patched", s, "xfail"]; S += cnt["patched", s, "skip"]
+	}
+	for (k in res) {
+		split(k, rk, SUBSEP); run = rk[1]; key = rk[2]
+		r = res[k]; name = key; sub(/\t/, ": ", name)
+		if (run == "patched" && r == "fail") unexp[name] = 1
+		if (r == "stale") { stl[run ": " name] = 1; F++ }
+		if (run == "patched" && r == "xfail") xf[name] = known[key]
+		if (run == "patched" && r == "pass" && !nobase && res["base", key] == "fail")
+			fixed[name] = 1
+	}
+	out("FAILED (patched run)", unexp)
+	out("STALE known-failures entries: these pass now", stl)
+	if (X) {
+		printf "\nKnown base failures (xfail):\n"
+		for (n in xf) printf "  %s -- %s\n", n, xf[n] | "sort"
+		close("sort")
+	}
+	out("Fail on the base, pass with the series", fixed)
+	printf "\n%d known base failures are counted as skipped.\n", X
+	printf "%d passed, %d failed, %d skipped\n", P, F, S + X
+	exit F > 0
+}
+function out(title, arr,   n, k) {
+	for (k in arr) n++
+	if (!n) return
+	printf "\n%s:\n", title
+	for (k in arr) printf "  %s\n", k | "sort"
+	close("sort")
+}' "$known" "$patched" "$base" "$@"
