@@ -17,7 +17,7 @@ while read -r p; do
 	if ! g "$tree" am -q --whitespace=error-all "$TOP/patches/$p" > "$LOGS/am.log" 2>&1; then
 		{
 			echo "error: patches/$p does not apply to $(git -C "$tree" log -1 --format='%h (%s)')"
-			cat "$LOGS/am.log"
+			grep -v -e "^hint:" -e "^When you have" -e "^If you prefer" -e "^To restore" "$LOGS/am.log"
 			echo "--- the hunk that failed:"
 			git -C "$tree" am --show-current-patch=diff |
 				git -C "$tree" apply --check -v 2>&1 |

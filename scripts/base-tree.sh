@@ -16,15 +16,15 @@ src_desc() {
 	fi
 }
 
-check_version() {	# DIR: a 6.12.y tree (and the pinned one by default)
+check_version() {	# DIR NAME: DIR is a 6.12.y tree (and the pinned one by default)
 	local v
 	[ -f "$1/Makefile" ] && [ -f "$1/mm/memremap.c" ] ||
-		die "$1 is not a kernel source tree (no Makefile or mm/memremap.c)"
+		die "$2 is not a kernel source tree (no Makefile or mm/memremap.c)"
 	v=$(make -s -C "$1" kernelversion 2>/dev/null) ||
-		die "cannot read the kernel version of $1"
+		die "cannot read the kernel version of $2"
 	case $v in
 	"$BASE_SERIES".[0-9]*) ;;
-	*) die "$1 is Linux $v; the series is for $BASE_SERIES.y" ;;
+	*) die "$2 is Linux $v; the series is for $BASE_SERIES.y" ;;
 	esac
 	if [ -z "${KERNEL_SRC:-}" ] && [ "$v" != "$BASE_KERNELVERSION" ]; then
 		die "$BASE_PKG gave $v, config/base pins $BASE_KERNELVERSION"
@@ -53,11 +53,13 @@ if [ -z "${KERNEL_SRC:-}" ]; then
 elif [ ! -d "$KERNEL_SRC" ]; then
 	die "KERNEL_SRC=$KERNEL_SRC does not exist"
 elif [ -e "$KERNEL_SRC/.git" ]; then
+	check_version "$KERNEL_SRC" "KERNEL_SRC=$KERNEL_SRC" >/dev/null
 	[ -z "$(git -C "$KERNEL_SRC" status --porcelain --untracked-files=no)" ] ||
 		die "KERNEL_SRC=$KERNEL_SRC has uncommitted changes; commit or stash them"
 	say "exporting HEAD of $KERNEL_SRC"
 	git -C "$KERNEL_SRC" archive HEAD | tar -C "$stage" -x
 else
+	check_version "$KERNEL_SRC" "KERNEL_SRC=$KERNEL_SRC" >/dev/null
 	for f in .config vmlinux include/generated; do
 		[ ! -e "$KERNEL_SRC/$f" ] ||
 			die "KERNEL_SRC=$KERNEL_SRC has build output ($f); run 'make mrproper' there"
@@ -65,7 +67,7 @@ else
 	say "copying $KERNEL_SRC"
 	cp -a "$KERNEL_SRC/." "$stage/"
 fi
-ver=$(check_version "$stage")
+ver=$(check_version "$stage" "${KERNEL_SRC:-$BASE_PKG}")
 
 say "committing Linux $ver as the base (takes a minute)"
 date=@$(stat -c %Y "$stage/Makefile")

@@ -58,7 +58,7 @@ while kill -0 $qemu 2>/dev/null; do
 	if [ $((SECONDS - start)) -ge "$timeout" ]; then
 		kill $qemu; wait $qemu 2>/dev/null
 		tail -40 "$console" >&2
-		die "guest ($flavour) hung: no result after $timeout s; console tail above, full log $console"
+		die "guest ($flavour) hung: did not finish within $timeout s; console tail above, full log $console"
 	fi
 done
 wait $qemu || die "QEMU failed (exit $?); see $console"
