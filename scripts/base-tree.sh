@@ -69,12 +69,24 @@ else
 fi
 ver=$(check_version "$stage" "${KERNEL_SRC:-$BASE_PKG}")
 
+# Debian's .gitignore ends with "/*" for its packaging repository: in a
+# kernel git tree that hides every new file.  Drop that stanza.
+msg="Linux $ver ($want)"
+if grep -q '^# Debian packaging: ignore everything at the top level' "$stage/.gitignore" 2>/dev/null; then
+	perl -0pi -e 's{\n*#\n# Debian packaging: ignore everything.*?\n!/debian/\n}{\n}s' "$stage/.gitignore"
+	msg="$msg
+
+Debian's top-level \"/*\" .gitignore rule, meant for its packaging
+repository, is dropped so that new files show up in git."
+fi
+
 say "committing Linux $ver as the base (takes a minute)"
 date=@$(stat -c %Y "$stage/Makefile")
 git init -q -b series "$stage"
+git -C "$stage" config gc.auto 0	# no auto repack of the whole tree
 g "$stage" add -A -f .
 GIT_AUTHOR_DATE=$date GIT_COMMITTER_DATE=$date \
-	g "$stage" commit -q -m "Linux $ver ($want)"
+	g "$stage" commit -q -m "$msg"
 g "$stage" tag base
 echo "$want" > "$stage/.git/harness-base"
 mv "$stage" "$TREE"

@@ -48,7 +48,7 @@ say "[$name] building kernel ($JOBS jobs, log: $log)"
 start=$SECONDS
 set +e
 kmake bzImage modules 2>&1 | tee "$log" |
-	awk '/^  [A-Z]/ { if (++n % 200 == 0) printf ">>> [%s] %d steps\n", name, n > "/dev/stderr"; fflush("/dev/stderr") }' name="$name"
+	awk '/^  [A-Z]/ && ++n % 200 == 0 { printf ">>> [%s] %d steps\n", name, n; fflush() }' name="$name" >&2
 rc=${PIPESTATUS[0]}
 set -e
 if [ "$rc" -ne 0 ]; then
