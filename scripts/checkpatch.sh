@@ -14,6 +14,9 @@
 . "$(dirname "$0")/lib.sh"
 
 ktree=$1 tsv=$2
+# checkpatch runs scripts/spdxcheck.py with "python3": Debian's, which has
+# the python3-ply and python3-git that deps.sh installs.
+export PATH=/usr/bin:$PATH
 mkdir -p "$LOGS/checkpatch"
 : > "$tsv"
 printf '%-60s %6s %8s %6s %11s\n' checkpatch errors warnings checks unmaintained >&2

@@ -7,7 +7,7 @@
 pkgs=(
 	"$BASE_PKG=$BASE_PKG_VERSION"
 	build-essential bc flex bison libelf-dev libssl-dev cpio ccache rsync
-	git kmod xz-utils python3 perl
+	git kmod xz-utils python3 perl python3-ply python3-git
 	qemu-system-x86 busybox-static e2fsprogs xfsprogs ndctl daxctl
 )
 missing=()

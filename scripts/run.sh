@@ -36,5 +36,8 @@ for flavour in legacy nfit; do
 	[ -f "$out/results-$flavour.log" ] &&
 		awk -f "$TOP/scripts/tap2tsv.awk" "$out/results-$flavour.log" >> "$tsv"
 done
+k0=$SECONDS
+step kunit "$TOP/scripts/kunit.sh" "$ktree" "$name" "$tsv" || true
+printf 'kunit\t#time\t%s\n' $((SECONDS - k0)) >> "$tsv"
 printf 'harness\t#time\t%s\n' $((SECONDS - t0)) >> "$tsv"
 say "[$name] results: $tsv"

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# kunit.sh KTREE NAME OUT.tsv: run the series' KUnit suites (the options in
+# config/kunit.kunitconfig) on the commit KTREE is at, with
+# tools/testing/kunit/kunit.py run --arch=x86_64 under QEMU.  Each KUnit
+# case is one result of suite "kunit".  kunit.py builds out of tree, which
+# the kernel refuses in a tree that was built in place, so it runs in its
+# own worktree, $BUILD/kunit-src.  Log: $LOGS/kunit-NAME.log.
+. "$(dirname "$0")/lib.sh"
+
+ktree=$1 name=$2 tsv=$3
+src=$BUILD/kunit-src
+log=$LOGS/kunit-$name.log
+rev=$(git -C "$ktree" rev-parse HEAD)
+if [ ! -e "$src/.git" ]; then
+	g "$TREE" worktree add -q -f --detach "$src" "$rev"
+else
+	g "$src" checkout -q -f --detach "$rev"
+fi
+
+say "[$name] KUnit: kunit.py run --arch=x86_64 (log: $log)"
+# kunit.py is Python 3 from Debian, like scripts/checkpatch.sh's helpers.
+(cd "$src" && PATH=/usr/bin:$PATH ./tools/testing/kunit/kunit.py run \
+	--arch=x86_64 --jobs="$JOBS" --timeout=600 \
+	--build_dir="$BUILD/kunit-$name" \
+	--kunitconfig="$TOP/config/kunit.kunitconfig" \
+	--make_options="CC=ccache gcc" --raw_output=kunit) > "$log" 2>&1
+rc=$?
+# Nested KTAP: "# Subtest: SUITE" then indented "ok N case" lines.
+awk '
+	/^    # Subtest: / { suite = $3; next }
+	/^    (not )?ok [0-9]+ / {
+		status = /^    not ok/ ? "fail" : "pass"
+		line = $0; sub(/^    (not )?ok [0-9]+ /, "", line)
+		if (line ~ / # SKIP/) { status = "skip"; sub(/ # SKIP.*/, "", line) }
+		printf "kunit\t%s.%s\t%s\n", suite, line, status
+		n++
+	}
+	/WARNING:|BUG:|Oops|Call Trace/ { splat++ }
+	END {
+		if (n) printf "kunit\tkernel log clean\t%s\n", splat ? "fail" : "pass"
+		exit n == 0
+	}' "$log" >> "$tsv" && exit 0
+tail -20 "$log" >&2
+say "[$name] KUnit ran no test (kunit.py exit $rc), see $log"
+exit 1
