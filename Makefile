@@ -7,11 +7,12 @@
 #   make tree       developer tree build/linux: base + patches/ as commits
 #   make export     regenerate patches/ from build/linux
 #   make test-tree  build, boot and test build/linux as it is
+#   make bisect     every patch on its own: build, boot, suites (slow)
 #   make deps       install the Debian packages (done by run and check)
 
 S := scripts
 
-.PHONY: run check deps tree retree export test-tree clean distclean
+.PHONY: run check deps tree retree export test-tree bisect clean distclean
 
 run check:
 	@$(S)/check.sh $@
@@ -27,6 +28,9 @@ retree: deps
 
 export:
 	@$(S)/export.sh
+
+bisect:
+	@$(S)/bisect.sh
 
 test-tree: deps
 	@$(S)/run.sh dev build/linux build/linux && $(S)/report.sh build/logs/dev/results.tsv

@@ -18,6 +18,16 @@ else
 	g "$src" checkout -q -f --detach "$rev"
 fi
 
+# A tree without the suites (the base, or a patch before the one that
+# adds them) cannot build them: report that as a skip, with the reason.
+for opt in $(sed -n 's/^CONFIG_\([A-Z0-9_]*\)=.*/\1/p' "$TOP/config/kunit.kunitconfig"); do
+	if ! grep -rqsE --include='Kconfig*' "^(menu)?config $opt\$" "$src"; then
+		printf 'kunit\tCONFIG_%s not in this tree\tskip\n' "$opt" >> "$tsv"
+		say "[$name] KUnit: CONFIG_$opt is not in this tree, skipped"
+		exit 0
+	fi
+done
+
 say "[$name] KUnit: kunit.py run --arch=x86_64 (log: $log)"
 # kunit.py is Python 3 from Debian, like scripts/checkpatch.sh's helpers.
 (cd "$src" && PATH=/usr/bin:$PATH ./tools/testing/kunit/kunit.py run \

@@ -69,8 +69,13 @@ END {
 		if (run == "patched" && r == "fail") unexp[name] = 1
 		if (r == "stale") { stl[run ": " name] = 1; F++ }
 		if (run == "patched" && r == "xfail") xf[name] = known[key]
-		if (run == "patched" && r == "pass" && !nobase && res["base", key] == "fail")
+		if (run == "patched" && r == "pass" && !nobase &&
+		    (("base", key) in res) && res["base", key] == "fail")
 			fixed[name] = 1
+		split(key, kk, "\t")	# suite, test
+		if (run == "patched" && r == "pass" && !nobase &&
+		    !(("base", key) in res) && cnt["base", kk[1], "skip"])
+			newonly[name] = 1
 	}
 	out("FAILED (patched run)", unexp)
 	out("STALE known-failures entries: these pass now", stl)
@@ -80,6 +85,7 @@ END {
 		close("sort")
 	}
 	out("Fail on the base, pass with the series", fixed)
+	out("Pass with the series, cannot run on the base (suite skipped there)", newonly)
 	printf "\n%d known base failures are counted as skipped.\n", X
 	printf "%d passed, %d failed, %d skipped\n", P, F, S + X
 	exit F > 0

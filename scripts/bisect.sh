@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# bisect.sh: every patch on its own.  Applies patches/ one at a time to the
+# base in the check worktree and, after each, runs what run.sh runs (build,
+# both boots, the suites, KUnit).  Prints patch -> result and time, and
+# stops at the first patch that fails, naming it.  Logs: $LOGS/bisect-N/.
+. "$(dirname "$0")/lib.sh"
+
+"$TOP/scripts/deps.sh"
+"$TOP/scripts/base-tree.sh"
+series=$BUILD/check
+worktree "$series" check
+
+table=$LOGS/bisect.txt
+mkdir -p "$LOGS"
+printf '%-3s %-62s %-8s %6s\n' N patch result secs | tee "$table"
+n=0 start=$SECONDS
+while read -r p; do
+	case $p in ''|'#'*) continue ;; esac
+	n=$((n + 1))
+	g "$series" am -q "$TOP/patches/$p" ||
+		die "patches/$p does not apply on patches 1..$((n - 1))"
+	t0=$SECONDS
+	"$TOP/scripts/run.sh" "bisect-$n" "$series" "$series" > "$LOGS/bisect-$n.log" 2>&1
+	if "$TOP/scripts/report.sh" "$LOGS/bisect-$n/results.tsv" > "$LOGS/bisect-$n.summary"; then
+		r=ok
+	else
+		r=FAILED
+	fi
+	printf '%-3s %-62s %-8s %6d\n' "$n" "$p" "$r" $((SECONDS - t0)) | tee -a "$table"
+	if [ $r != ok ]; then
+		sed -n '/^FAILED/,/^$/p' "$LOGS/bisect-$n.summary" >&2
+		die "patch $n ($p) fails on its own; see $LOGS/bisect-$n.log"
+	fi
+done < "$TOP/patches/series"
+say "all $n patches build, boot and pass on their own in $(((SECONDS - start) / 60)) min $(((SECONDS - start) % 60)) s"
