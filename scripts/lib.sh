@@ -7,9 +7,9 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$TOP/config/base"
 
 BUILD=${BUILD:-$TOP/build}
-mkdir -p "$BUILD"
 TREE=$BUILD/linux		# developer tree: base commit + the series
 LOGS=$BUILD/logs
+mkdir -p "$BUILD" "$LOGS"
 JOBS=${JOBS:-$(nproc)}
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/harness-ccache}
