@@ -5,8 +5,9 @@
 #   run    apply patches/ to the base, build, boot both pmem flavours, run
 #          the suites, print the summary
 #   check  the same for the base tree without the series (the baseline)
-#          and with it, side by side, plus checkpatch --strict and the
-#          format-patch round trip; known-failures decides the verdict
+#          and with it, side by side, plus checkpatch --strict, compile
+#          coverage per patch and the format-patch round trip;
+#          known-failures decides the verdict
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-run}
@@ -27,6 +28,10 @@ if [ "$mode" = check ]; then
 	say "checkpatch --strict"
 	"$TOP/scripts/checkpatch.sh" "$series" "$LOGS/checkpatch.tsv"
 	extra+=("$LOGS/checkpatch.tsv")
+
+	say "compile coverage of the touched files, per patch"
+	"$TOP/scripts/compile-cov.sh" "$LOGS/compile.tsv"
+	extra+=("$LOGS/compile.tsv")
 
 	# Exporting what was applied must give patches/ back, byte for byte.
 	rt=$BUILD/roundtrip
