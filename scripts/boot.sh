@@ -7,7 +7,8 @@
 # BOOT_TIMEOUT seconds is killed and the console tail printed.
 #
 #   legacy  memmap=1G!4G gives /dev/pmem0; memmap=512M$2G is the
-#           DEVICE_COHERENT memory of test_hmm
+#           DEVICE_COHERENT memory of test_hmm; an NVMe device with a
+#           64 MiB controller memory buffer gives P2PDMA memory
 #   nfit    an ACPI NFIT NVDIMM with a label area; the suites create fsdax
 #           and devdax namespaces with ndctl
 . "$(dirname "$0")/lib.sh"
@@ -20,9 +21,14 @@ console=$outdir/console-$flavour.log results=$outdir/results-$flavour.log
 
 case $flavour in
 legacy)
-	machine=(-machine pc -m 4G)
+	nvme=$outdir/nvme.img
+	rm -f "$nvme"
+	truncate -s 16M "$nvme"
+	machine=(-machine pc -m 4G
+		 -drive file="$nvme",if=none,id=nvm,format=raw
+		 -device nvme,serial=p2p0,drive=nvm,cmb_size_mb=64)
 	cmdline='memmap=1G!4G memmap=512M$2G hugepages=16'
-	suites=hmm:never,hmm:always,gup,fsdax:ext4:pmem,fsdax:xfs:pmem,dmesg:legacy
+	suites=hmm:never,hmm:always,gup,fsdax:ext4:pmem,fsdax:xfs:pmem,p2pdma,dmesg:legacy
 	;;
 nfit)
 	nvdimm=$outdir/nvdimm.img

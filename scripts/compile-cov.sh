@@ -17,6 +17,7 @@ tsv=$1
 src=$BUILD/cov-src
 log=$LOGS/compile
 mkdir -p "$log"
+: > "$tsv"
 need powerpc64le-linux-gnu-gcc gcc-powerpc64le-linux-gnu
 
 patches=$(grep -v '^#' "$TOP/patches/series" | grep . || true)

@@ -24,7 +24,8 @@ say "building guest programs from $ptree"
 	make -C "$ptree/tools/testing/selftests/mm" OUTPUT="$progs/mm" \
 		KHDR_INCLUDES="-isystem $progs/hdr/include" LDFLAGS=-static \
 		"$progs/mm/hmm-tests" "$progs/mm/gup_test" &&
-	gcc -static -O2 -Wall -Wextra -o "$progs/dax_smoke" "$TOP/guest/dax_smoke.c"
+	gcc -static -O2 -Wall -Wextra -o "$progs/dax_smoke" "$TOP/guest/dax_smoke.c" &&
+	gcc -static -O2 -Wall -Wextra -o "$progs/p2pmem_smoke" "$TOP/guest/p2pmem_smoke.c"
 } > "$LOGS/progs.log" 2>&1 || {
 	tail -20 "$LOGS/progs.log"
 	die "building the guest programs failed, see $LOGS/progs.log"
@@ -36,7 +37,7 @@ cp /bin/busybox "$stage/bin/"
 for a in $(/bin/busybox --list); do
 	[ -e "$stage/bin/$a" ] || ln -s busybox "$stage/bin/$a"
 done
-cp "$progs"/mm/hmm-tests "$progs"/mm/gup_test "$progs"/dax_smoke "$stage/bin/"
+cp "$progs"/mm/hmm-tests "$progs"/mm/gup_test "$progs"/dax_smoke "$progs"/p2pmem_smoke "$stage/bin/"
 cp "$ktree/lib/test_hmm.ko" "$stage/lib/"
 cp "$TOP"/guest/init "$TOP"/guest/*.sh "$stage/"
 cp -r "$TOP/guest/suites" "$stage/"
