@@ -69,8 +69,12 @@ int main(int argc, char **argv)
 	iterations = atoi(argv[3]);
 	fflush(stdout);
 	for (i = 0; i < nproc; i++)
-		if (fork() == 0)
-			_exit(child(argv[1], i, iterations));
+		if (fork() == 0) {
+			int ret = child(argv[1], i, iterations);
+
+			fflush(stdout);
+			_exit(ret);
+		}
 	for (i = 0; i < nproc; i++)
 		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
 			failed++;
