@@ -11,8 +11,7 @@ series=$TOP/patches/series
 [ -f "$series" ] || die "$series is missing"
 
 n=0
-while read -r p; do
-	case $p in ''|'#'*) continue ;; esac
+for p in $(series_patches); do
 	[ -f "$TOP/patches/$p" ] || die "patches/series names $p, which does not exist"
 	if ! g "$tree" am -q --whitespace=error-all "$TOP/patches/$p" > "$LOGS/am.log" 2>&1; then
 		{
@@ -27,7 +26,7 @@ while read -r p; do
 		exit 1
 	fi
 	n=$((n + 1))
-done < "$series"
+done
 
 cover=$TOP/patches/0000-cover-letter.patch
 if [ -f "$cover" ]; then

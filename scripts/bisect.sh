@@ -12,11 +12,9 @@ series=$BUILD/check
 worktree "$series" check
 
 table=$LOGS/bisect.txt
-mkdir -p "$LOGS"
 printf '%-3s %-62s %-8s %6s\n' N patch result secs | tee "$table"
 n=0 start=$SECONDS
-while read -r p; do
-	case $p in ''|'#'*) continue ;; esac
+for p in $(series_patches); do
 	n=$((n + 1))
 	g "$series" am -q "$TOP/patches/$p" ||
 		die "patches/$p does not apply on patches 1..$((n - 1))"
@@ -32,5 +30,5 @@ while read -r p; do
 		sed -n '/^FAILED/,/^$/p' "$LOGS/bisect-$n.summary" >&2
 		die "patch $n ($p) fails on its own; see $LOGS/bisect-$n.log"
 	fi
-done < "$TOP/patches/series"
+done
 say "all $n patches build, boot and pass on their own in $(((SECONDS - start) / 60)) min $(((SECONDS - start) % 60)) s"

@@ -20,8 +20,7 @@ export PATH=/usr/bin:$PATH
 mkdir -p "$LOGS/checkpatch"
 : > "$tsv"
 printf '%-60s %6s %8s %6s %11s\n' checkpatch errors warnings checks unmaintained >&2
-while read -r p; do
-	case $p in ''|'#'*) continue ;; esac
+for p in $(series_patches); do
 	log=$LOGS/checkpatch/${p%.patch}.log
 	(cd "$ktree" && ./scripts/checkpatch.pl --strict --no-summary --show-types \
 		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES "$TOP/patches/$p") > "$log" 2>&1 || true
@@ -41,4 +40,4 @@ while read -r p; do
 	printf '%-60s %6d %8d %6d %11d\n' "$p" "$e" "$w" "$c" "$u" >&2
 	[ $n -eq 0 ] || sed 's/^/    /' "$log" >&2
 	printf 'checkpatch\t%s\t%s\n' "$p" "$([ $n -eq 0 ] && echo pass || echo fail)" >> "$tsv"
-done < "$TOP/patches/series"
+done

@@ -20,7 +20,7 @@ mkdir -p "$log"
 : > "$tsv"
 need powerpc64le-linux-gnu-gcc gcc-powerpc64le-linux-gnu
 
-patches=$(grep -v '^#' "$TOP/patches/series" | grep . || true)
+patches=$(series_patches)
 [ -n "$patches" ] || exit 0
 files=$(for p in $patches; do sed -n 's|^+++ b/\(.*\.c\)$|\1|p' "$TOP/patches/$p"; done | sort -u)
 
@@ -47,12 +47,7 @@ config() {	# ARCH OUT: configure once
 	fi
 }
 
-if [ ! -e "$src/.git" ]; then
-	g "$TREE" worktree add -q -f --detach "$src" base
-else
-	git -C "$src" am --abort >/dev/null 2>&1 || true
-	g "$src" checkout -q -f --detach base
-fi
+worktree_at "$src" base
 
 n=0
 for p in $patches; do

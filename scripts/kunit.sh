@@ -11,12 +11,7 @@
 ktree=$1 name=$2 tsv=$3
 src=$BUILD/kunit-src
 log=$LOGS/kunit-$name.log
-rev=$(git -C "$ktree" rev-parse HEAD)
-if [ ! -e "$src/.git" ]; then
-	g "$TREE" worktree add -q -f --detach "$src" "$rev"
-else
-	g "$src" checkout -q -f --detach "$rev"
-fi
+worktree_at "$src" "$(git -C "$ktree" rev-parse HEAD)"
 
 # A tree without the suites (the base, or a patch before the one that
 # adds them) cannot build them: report that as a skip, with the reason.

@@ -31,17 +31,30 @@ need() {
 # g TREE ARGS...: git in TREE with the series identity.
 g() { local t=$1; shift; git -C "$t" "${git_id[@]}" "$@"; }
 
-# worktree DIR BRANCH: a worktree of $TREE at DIR with BRANCH reset to the
-# base commit.  Build output (untracked, ignored) is kept, so rebuilds are
-# incremental; tracked files are forced back to the base.
-worktree() {
-	local dir=$1 branch=$2
+# series_patches: the patch files named by patches/series, in order.
+series_patches() {
+	grep -v -e '^#' -e '^[[:space:]]*$' "$TOP/patches/series" || true
+}
+
+# worktree_at DIR REV: a worktree of $TREE at DIR, detached at REV, with
+# any interrupted git am given up.  Build output (untracked, ignored) is
+# kept, so rebuilds are incremental; tracked files are forced to REV.
+worktree_at() {
+	local dir=$1 rev=$2
 	if [ ! -e "$dir/.git" ]; then
 		say "creating worktree $dir"
-		g "$TREE" worktree add -q -f -B "$branch" "$dir" base
+		g "$TREE" worktree add -q -f --detach "$dir" "$rev"
 	else
 		git -C "$dir" am --abort >/dev/null 2>&1 || true
-		g "$dir" checkout -q -f -B "$branch" base
+		g "$dir" checkout -q -f --detach "$rev"
 	fi
-	git -C "$dir" config --unset "branch.$branch.description" || true
+}
+
+# worktree DIR BRANCH: worktree_at the base commit, on BRANCH (reset to
+# the base, without a description: apply.sh sets it from the cover
+# letter).
+worktree() {
+	worktree_at "$1" base
+	g "$1" checkout -q -B "$2"
+	git -C "$1" config --unset "branch.$2.description" || true
 }
