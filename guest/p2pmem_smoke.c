@@ -3,6 +3,8 @@
  * p2pmem_smoke: allocate PCI P2PDMA memory from user space, as TAP.
  *
  *   p2pmem_smoke ALLOCATE NPROC ITERATIONS
+ *   p2pmem_smoke ALLOCATE map BYTES
+ *   p2pmem_smoke ALLOCATE inject
  *
  * ALLOCATE is a /sys/bus/pci/devices/.../p2pmem/allocate file.  NPROC
  * processes each mmap() two pages of it, write and check a pattern and
@@ -10,6 +12,17 @@
  * pages through free_zone_device_folio() and p2pdma_page_free() while the
  * other processes allocate, so a page handed out again before the free
  * path is done with it shows up as a failed mmap() or a bad pattern.
+ *
+ * With "map", one mmap() of BYTES, written and checked: exit 0 if that
+ * worked, 3 if mmap() failed with ENOMEM, 1 otherwise.
+ *
+ * With "inject", make vm_insert_page() fail inside the p2pmem mmap(), on
+ * the first page and on the second, with fail_page_alloc: the next page
+ * allocation of this task fails, and it is the page table that
+ * vm_insert_page() needs.  The mmap() must fail with ENOMEM; that the
+ * pages and the pgmap references were released is checked by the caller
+ * (the pool is full again, a mapping of the whole pool works without a
+ * warning, and unbinding the device finishes).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +36,131 @@
 
 #define LEN	(2 * 4096)
 
+/* mmap() len bytes, write and check a pattern, munmap(): 0, or errno. */
+static int map_one(int fd, size_t len, uint64_t v, int id, int i)
+{
+	volatile uint64_t *p;
+	size_t j;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		printf("# %d: mmap %d of %zu bytes: %s\n", id, i, len,
+		       strerror(errno));
+		return errno ? errno : EIO;
+	}
+	for (j = 0; j < len / 8; j++)
+		p[j] = v + j;
+	for (j = 0; j < len / 8; j++)
+		if (p[j] != v + j) {
+			printf("# %d: iteration %d word %zu: %#llx\n", id, i, j,
+			       (unsigned long long)p[j]);
+			munmap((void *)p, len);
+			return EIO;
+		}
+	munmap((void *)p, len);
+	return 0;
+}
+
+#define FI	"/sys/kernel/debug/fail_page_alloc"
+#define SZ_2M	(2UL << 20)
+#define SZ_1G	(1UL << 30)
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+/*
+ * mmap() len bytes of fd at addr with the next page allocation of this
+ * task failing.  Return 0 if the mmap() failed with ENOMEM and the
+ * injected failure was used up, 1 otherwise.
+ */
+static int map_failing(int fd, int fail_fd, char *addr, size_t len,
+		       const char *what)
+{
+	char times[16] = "";
+	int err, tfd;
+	void *p;
+
+	if (write_str(FI "/times", "1"))
+		return printf("# %s: cannot arm %s\n", what, FI), 1;
+	if (pwrite(fail_fd, "1", 1, 0) != 1)
+		return printf("# %s: make-it-fail: %s\n", what, strerror(errno)), 1;
+	p = mmap(addr, len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+	err = errno;
+	if (pwrite(fail_fd, "0", 1, 0) != 1)
+		return printf("# %s: make-it-fail: %s\n", what, strerror(errno)), 1;
+	tfd = open(FI "/times", O_RDONLY);
+	if (tfd < 0 || read(tfd, times, sizeof(times) - 1) < 0)
+		times[0] = '?';
+	if (tfd >= 0)
+		close(tfd);
+	if (p != MAP_FAILED) {
+		printf("# %s: mmap() succeeded, times left %s", what, times);
+		munmap(p, len);
+		return 1;
+	}
+	printf("# %s: mmap(): %s, times left %s", what, strerror(err), times);
+	return err != ENOMEM || times[0] != '0';
+}
+
+static int inject(const char *path)
+{
+	int fd = open(path, O_RDWR), fail_fd, ret = 0;
+	char *base = NULL, *anon;
+	size_t page = 4096;
+	int i;
+
+	fail_fd = open("/proc/self/make-it-fail", O_WRONLY);
+	if (fd < 0 || fail_fd < 0)
+		return printf("# open: %s\n", strerror(errno)), 1;
+
+	/* A free 2 GiB-aligned range: none of its page tables exist. */
+	for (i = 1; i < 64 && !base; i++) {
+		char *want = (char *)(0x400000000000UL + i * 2 * SZ_1G);
+
+		base = mmap(want, 2 * SZ_1G, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			    -1, 0);
+		if (base == MAP_FAILED)
+			base = NULL;
+	}
+	if (!base)
+		return printf("# no free range\n"), 1;
+	munmap(base, 2 * SZ_1G);
+
+	/* Warm up the allocations of mmap() itself, away from base. */
+	if (map_one(fd, 2 * page, 0, 0, 0))
+		return 1;
+
+	/* No page table at base yet: the first vm_insert_page() fails. */
+	ret |= map_failing(fd, fail_fd, base, 2 * page, "first page");
+
+	/*
+	 * An anonymous page in front of the last page of a page table
+	 * creates that table; the mapping's second page is in the next
+	 * table, which the second vm_insert_page() fails to allocate.
+	 */
+	anon = mmap(base + SZ_1G + SZ_2M - 2 * page, page,
+		    PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (anon == MAP_FAILED)
+		return printf("# anon mmap: %s\n", strerror(errno)), 1;
+	*anon = 1;
+	ret |= map_failing(fd, fail_fd, anon + page, 2 * page, "second page");
+	munmap(anon, page);
+	close(fail_fd);
+	close(fd);
+	return ret;
+}
+
 static int child(const char *path, int id, int iterations)
 {
 	int fd = open(path, O_RDWR), i, errors = 0;
@@ -31,28 +169,9 @@ static int child(const char *path, int id, int iterations)
 		printf("# %d: open %s: %s\n", id, path, strerror(errno));
 		return 1;
 	}
-	for (i = 0; i < iterations && errors < 5; i++) {
-		volatile uint64_t *p;
-		uint64_t v = ((uint64_t)id << 32) | i;
-		unsigned int j;
-
-		p = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (p == MAP_FAILED) {
-			printf("# %d: mmap %d: %s\n", id, i, strerror(errno));
+	for (i = 0; i < iterations && errors < 5; i++)
+		if (map_one(fd, LEN, ((uint64_t)id << 32) | i, id, i))
 			errors++;
-			continue;
-		}
-		for (j = 0; j < LEN / 8; j++)
-			p[j] = v + j;
-		for (j = 0; j < LEN / 8; j++)
-			if (p[j] != v + j) {
-				printf("# %d: iteration %d word %u: %#llx\n", id, i, j,
-				       (unsigned long long)p[j]);
-				errors++;
-				break;
-			}
-		munmap((void *)p, LEN);
-	}
 	close(fd);
 	return errors != 0;
 }
@@ -61,9 +180,23 @@ int main(int argc, char **argv)
 {
 	int nproc, iterations, i, status, failed = 0;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s ALLOCATE NPROC ITERATIONS\n", argv[0]);
+	if (argc != 4 && !(argc == 3 && !strcmp(argv[2], "inject"))) {
+		fprintf(stderr, "usage: %s ALLOCATE NPROC ITERATIONS\n"
+			"       %s ALLOCATE map BYTES\n"
+			"       %s ALLOCATE inject\n", argv[0], argv[0], argv[0]);
 		return 2;
+	}
+	if (argc == 3 && !strcmp(argv[2], "inject"))
+		return inject(argv[1]);
+	if (!strcmp(argv[2], "map")) {
+		int fd = open(argv[1], O_RDWR);
+
+		if (fd < 0) {
+			printf("# open %s: %s\n", argv[1], strerror(errno));
+			return 1;
+		}
+		i = map_one(fd, strtoul(argv[3], NULL, 0), 0, 0, 0);
+		return i == ENOMEM ? 3 : i != 0;
 	}
 	nproc = atoi(argv[2]);
 	iterations = atoi(argv[3]);

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # compile-cov.sh OUT.tsv: compile coverage for the drivers the test kernel
 # does not build (nouveau, amdkfd, Xen, virtio_fs, powerpc, ...).  At
-# every patch of patches/series, compile with W=1 every .c file that any
-# patch of the series touches, so that a header change in one patch is
-# checked against the callers another patch edits:
+# every patch of patches/series, compile with W=1 every kernel .c file
+# that any patch of the series touches (tools/ is user space and built for
+# the guest), so that a header change in one patch is checked against the
+# callers another patch edits:
 #   x86_64   allmodconfig
 #   powerpc  ppc64le_defconfig plus the options that build the touched
 #            arch/powerpc files (Debian's powerpc64le-linux-gnu-gcc)
@@ -58,6 +59,7 @@ for p in $patches; do
 		for f in $files; do
 			[ -f "$src/$f" ] || continue	# added by a later patch
 			case $arch:$f in
+			*:tools/*) continue ;;	# user space: built for the guest
 			x86_64:arch/*|powerpc:arch/x86/*) continue ;;
 			powerpc:arch/powerpc/*|powerpc:mm/*) ;;
 			powerpc:*) continue ;;
@@ -74,7 +76,7 @@ for p in $patches; do
 		for o in "${objs[@]}"; do rm -f "$out/$o"; done
 		make -C "$src" -k -j"$JOBS" O="$out" ARCH=$arch \
 			${cross:+CROSS_COMPILE=$cross} CC="ccache ${cross}gcc" W=1 \
-			"${objs[@]}" >> "$l" 2>&1
+			"${objs[@]}" >> "$l" 2>&1 || true	# counted below
 		bad=0
 		for o in "${objs[@]}"; do [ -f "$out/$o" ] || bad=$((bad + 1)); done
 		warn=$(grep -E '^[^ ]+\.[ch]:[0-9]+:[0-9]+: warning:' "$l" | grep -v '^scripts/' || true)
