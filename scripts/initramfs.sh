@@ -18,12 +18,19 @@ need daxctl daxctl
 progs=$BUILD/progs
 stage=$out.d
 mkdir -p "$progs/mm"
+# The selftests the guest runs; the series adds some of them, so an
+# earlier patch (make bisect) may not have them yet.
+sel=(hmm-tests gup_test)
+for t in dax_layout; do
+	if [ -f "$ptree/tools/testing/selftests/mm/$t.c" ]; then sel+=("$t"); fi
+done
+rm -f "${sel[@]/#/$progs/mm/}"
 say "building guest programs from $ptree"
 {
 	make -C "$ptree" headers_install INSTALL_HDR_PATH="$progs/hdr" &&
 	make -C "$ptree/tools/testing/selftests/mm" OUTPUT="$progs/mm" \
 		KHDR_INCLUDES="-isystem $progs/hdr/include" LDFLAGS=-static \
-		"$progs/mm/hmm-tests" "$progs/mm/gup_test" &&
+		"${sel[@]/#/$progs/mm/}" &&
 	gcc -static -O2 -Wall -Wextra -o "$progs/dax_smoke" "$TOP/guest/dax_smoke.c" &&
 	gcc -static -O2 -Wall -Wextra -o "$progs/p2pmem_smoke" "$TOP/guest/p2pmem_smoke.c"
 } > "$LOGS/progs.log" 2>&1 || {
@@ -37,7 +44,7 @@ cp /bin/busybox "$stage/bin/"
 for a in $(/bin/busybox --list); do
 	[ -e "$stage/bin/$a" ] || ln -s busybox "$stage/bin/$a"
 done
-cp "$progs"/mm/hmm-tests "$progs"/mm/gup_test "$progs"/dax_smoke "$progs"/p2pmem_smoke "$stage/bin/"
+cp "${sel[@]/#/$progs/mm/}" "$progs"/dax_smoke "$progs"/p2pmem_smoke "$stage/bin/"
 cp "$ktree/lib/test_hmm.ko" "$stage/lib/"
 cp "$TOP"/guest/init "$TOP"/guest/*.sh "$stage/"
 cp -r "$TOP/guest/suites" "$stage/"

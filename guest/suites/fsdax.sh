@@ -20,6 +20,12 @@ t "mount -o dax" mount -t $fs -o dax "$dev" $mnt || { tap_done; exit 0; }
 grep " $mnt " /proc/mounts | sed 's/^/# /'
 dax_smoke file $mnt/smoke 16 /dev/ram0 | sed 's/^/# /'
 ok_if "dax_smoke file" $(cat /tmp/rc)
+if command -v dax_layout > /dev/null; then
+	t "dax_layout: punch hole and truncate wait for page references" \
+		env DAX_DIR=$mnt dax_layout
+else
+	skip "dax_layout: punch hole and truncate wait for page references" "not in this tree"
+fi
 dd if=/dev/zero of=$mnt/gup bs=1M count=8 2>/dev/null
 t "gup_test get-fast" gup_test -f $mnt/gup -S -m 8 -u
 t "gup_test pin-fast" gup_test -f $mnt/gup -S -m 8 -a
