@@ -41,12 +41,14 @@ static int map_one(int fd, size_t len, uint64_t v, int id, int i)
 {
 	volatile uint64_t *p;
 	size_t j;
+	int err;
 
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
+		err = errno;	/* before printf() can change it */
 		printf("# %d: mmap %d of %zu bytes: %s\n", id, i, len,
-		       strerror(errno));
-		return errno ? errno : EIO;
+		       strerror(err));
+		return err ? err : EIO;
 	}
 	for (j = 0; j < len / 8; j++)
 		p[j] = v + j;
