@@ -27,3 +27,29 @@ t() {
 
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n $1 # SKIP $2"; }
 tap_done() { echo "1..$tap_n"; }
+
+# kst PREFIX CMD...: run a kselftest program, its output as TAP comments;
+# each of its tests becomes a check "PREFIX: TEST".  A program that exits
+# with an error without failing a test (a crash, a timeout) fails a check
+# "PREFIX: exit status".
+kst() {
+	local prefix=$1 rc st name failed=0
+	shift
+	"$@" > /tmp/kst.out 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/kst.out
+	grep -E '^(not )?ok [0-9]+ ' /tmp/kst.out > /tmp/kst.res
+	while read -r line; do
+		case $line in
+		"not ok "*)	st=1 failed=1 ;;
+		*"# SKIP"*)	st=4 ;;
+		*)		st=0 ;;
+		esac
+		name=$(echo "$line" | sed -E 's/^(not )?ok [0-9]+ //; s/ # .*//')
+		ok_if "$prefix: $name" $st
+	done < /tmp/kst.res
+	case $rc in
+	0|4)	;;
+	*)	[ $failed = 1 ] || ok_if "$prefix: exit status" $rc ;;
+	esac
+}

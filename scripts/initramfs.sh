@@ -21,7 +21,7 @@ mkdir -p "$progs/mm"
 # The selftests the guest runs; the series adds some of them, so an
 # earlier patch (make bisect) may not have them yet.
 sel=(hmm-tests gup_test)
-for t in dax_layout; do
+for t in dax_layout dax_refcount; do
 	if [ -f "$ptree/tools/testing/selftests/mm/$t.c" ]; then sel+=("$t"); fi
 done
 rm -f "${sel[@]/#/$progs/mm/}"
