@@ -28,13 +28,18 @@ t() {
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n $1 # SKIP $2"; }
 tap_done() { echo "1..$tap_n"; }
 
-# kst PREFIX CMD...: run a kselftest program, its output as TAP comments;
-# each of its tests becomes a check "PREFIX: TEST".  A program that exits
-# with an error without failing a test (a crash, a timeout) fails a check
-# "PREFIX: exit status".
+# kst PROG CMD...: run CMD, which runs the kselftest program PROG, its
+# output as TAP comments; each of its tests becomes a check "PROG: TEST".
+# A program that exits with an error without failing a test (a crash, a
+# timeout) fails a check "PROG: exit status".  Without PROG (a tree from
+# before the patch that adds it: make bisect), one skipped check.
 kst() {
 	local prefix=$1 rc st name failed=0
 	shift
+	if ! command -v "$prefix" > /dev/null; then
+		skip "$prefix" "not in this tree"
+		return
+	fi
 	"$@" > /tmp/kst.out 2>&1
 	rc=$?
 	sed 's/^/# /' /tmp/kst.out

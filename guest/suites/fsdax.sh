@@ -22,13 +22,9 @@ t "mount -o dax" mount -t $fs -o dax "$dev" $mnt || { tap_done; exit 0; }
 grep " $mnt " /proc/mounts | sed 's/^/# /'
 dax_smoke file $mnt/smoke 16 /dev/ram0 | sed 's/^/# /'
 ok_if "dax_smoke file" $(cat /tmp/rc)
-# The series' selftests, where this tree has them (make bisect).
+# The series' selftests.
 for prog in dax_layout dax_refcount; do
-	if command -v $prog > /dev/null; then
-		kst $prog env DAX_DIR=$mnt DIO_DEV=/dev/ram0 $prog -F devdax
-	else
-		skip "$prog" "not in this tree"
-	fi
+	kst $prog env DAX_DIR=$mnt DIO_DEV=/dev/ram0 $prog -F devdax
 done
 dd if=/dev/zero of=$mnt/gup bs=1M count=8 2>/dev/null
 t "gup_test get-fast" gup_test -f $mnt/gup -S -m 8 -u
