@@ -8,11 +8,14 @@
 #   make export     regenerate patches/ from build/linux
 #   make test-tree  build, boot and test build/linux as it is
 #   make bisect     every patch on its own: build, boot, suites (slow)
+#   make static     static analysis of the touched files, base vs patched
+#   make versions   git am on every 6.12.y Debian offers; make run on the
+#                   oldest and the newest (slow)
 #   make deps       install the Debian packages (done by run and check)
 
 S := scripts
 
-.PHONY: run check deps tree retree export test-tree bisect clean distclean
+.PHONY: run check deps tree retree export test-tree bisect static versions clean distclean
 
 run check:
 	@$(S)/check.sh $@
@@ -31,6 +34,13 @@ export:
 
 bisect:
 	@$(S)/bisect.sh
+
+static: deps
+	@$(S)/base-tree.sh && $(S)/static.sh build/logs/static.tsv && \
+		! grep -q 'fail$$' build/logs/static.tsv
+
+versions:
+	@$(S)/versions.sh
 
 test-tree: deps
 	@$(S)/run.sh dev build/linux build/linux && $(S)/report.sh build/logs/dev/results.tsv

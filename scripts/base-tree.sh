@@ -12,7 +12,7 @@ src_desc() {
 	elif [ -d "$KERNEL_SRC/.git" ] || [ -f "$KERNEL_SRC/.git" ]; then
 		echo "git $(realpath "$KERNEL_SRC") $(git -C "$KERNEL_SRC" rev-parse HEAD)"
 	else
-		echo "tree $(realpath "$KERNEL_SRC")"
+		echo "tree $(realpath -m "$KERNEL_SRC")"
 	fi
 }
 

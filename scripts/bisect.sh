@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # bisect.sh: every patch on its own.  Applies patches/ one at a time to the
 # base in the check worktree and, after each, runs what run.sh runs (build,
-# both boots, the suites, KUnit).  Prints patch -> result and time, and
-# stops at the first patch that fails, naming it.  Logs: $LOGS/bisect-N/.
+# both boots, the suites, KUnit, dmesg).  Prints patch -> build, boot,
+# tests (pass/fail/skip, known base failures as skipped), result and time,
+# and stops at the first patch that fails, naming it.  Logs: $LOGS/bisect-N/.
 # BISECT_FROM=N applies patches 1..N-1 without testing them and starts at
 # patch N (to resume after a fix, or to test only the patches that changed).
 . "$(dirname "$0")/lib.sh"
@@ -14,14 +15,19 @@ series=$BUILD/check
 worktree "$series" check
 
 table=$LOGS/bisect.txt
-printf '%-3s %-62s %-8s %6s\n' N patch result secs | tee "$table"
+row() { printf '%-3s %-62s %-6s %-6s %-20s %-7s %6s\n' "$@" | tee -a "$table"; }
+# harness TEST: the result of host step TEST of this patch's run.
+harness() { awk -F'\t' -v t="$1" '$1 == "harness" && $2 == t { print $3; f = 1 }
+	END { if (!f) print "-" }' "$LOGS/bisect-$n/results.tsv"; }
+: > "$table"
+row N patch build boot "tests pass/fail/skip" result secs
 n=0 start=$SECONDS
 for p in $(series_patches); do
 	n=$((n + 1))
 	g "$series" am -q "$TOP/patches/$p" ||
 		die "patches/$p does not apply on patches 1..$((n - 1))"
 	if [ $n -lt "${BISECT_FROM:-1}" ]; then
-		printf '%-3s %-62s %-8s %6s\n' "$n" "$p" "not run" - | tee -a "$table"
+		row "$n" "$p" - - - "not run" -
 		continue
 	fi
 	t0=$SECONDS
@@ -31,7 +37,10 @@ for p in $(series_patches); do
 	else
 		r=FAILED
 	fi
-	printf '%-3s %-62s %-8s %6d\n' "$n" "$p" "$r" $((SECONDS - t0)) | tee -a "$table"
+	boot=pass
+	for f in legacy nfit; do [ "$(harness "boot-$f")" = pass ] || boot=fail; done
+	tests=$(tail -1 "$LOGS/bisect-$n.summary" | awk '/passed,/ { print $1 "/" $3 "/" $5 }')
+	row "$n" "$p" "$(harness build)" $boot "${tests:--}" $r $((SECONDS - t0))
 	if [ $r != ok ]; then
 		sed -n '/^FAILED/,/^$/p' "$LOGS/bisect-$n.summary" >&2
 		die "patch $n ($p) fails on its own; see $LOGS/bisect-$n.log"

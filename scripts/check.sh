@@ -1,13 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# check.sh run|check: the main job and the full check.
+# check.sh apply|run|check: the main job and the full check.
 #
+#   apply  only apply patches/ to the base (in $BUILD/check)
 #   run    apply patches/ to the base, build, boot both pmem flavours, run
 #          the suites, print the summary
 #   check  the same for the base tree without the series (the baseline)
-#          and with it, side by side, plus checkpatch --strict, compile
-#          coverage per patch and the format-patch round trip;
-#          known-failures decides the verdict
+#          and with it, side by side, plus the gates: git am on the
+#          pinned base, checkpatch --strict, compile coverage per patch,
+#          static analysis base vs patched and the format-patch round
+#          trip; known-failures decides the verdict
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-run}
@@ -18,9 +20,15 @@ start=$SECONDS
 series=$BUILD/check		# worktree: base + patches/
 worktree "$series" check
 "$TOP/scripts/apply.sh" "$series"
+[ "$mode" = apply ] && exit 0
 
 extra=()
 if [ "$mode" = check ]; then
+	# Gates: one row each (gate, base, patched, new findings, result).
+	export GATES=$LOGS/gates.tsv
+	printf 'git am --whitespace=error-all on %s (pinned)\t-\t%d patches\t0\tpass\n' \
+		"$(make -s -C "$series" kernelversion)" "$(series_patches | wc -l)" > "$GATES"
+
 	base=$BUILD/base	# worktree: base only
 	worktree "$base" baseline
 	"$TOP/scripts/run.sh" base "$base" "$series"
@@ -33,6 +41,10 @@ if [ "$mode" = check ]; then
 	"$TOP/scripts/compile-cov.sh" "$LOGS/compile.tsv"
 	extra+=("$LOGS/compile.tsv")
 
+	say "static analysis of the touched files: base, then patched"
+	"$TOP/scripts/static.sh" "$LOGS/static.tsv"
+	extra+=("$LOGS/static.tsv")
+
 	# Exporting what was applied must give patches/ back, byte for byte.
 	rt=$BUILD/roundtrip
 	rm -rf "$rt"
@@ -41,6 +53,9 @@ if [ "$mode" = check ]; then
 		say "format-patch round trip differs from patches/:"; cat "$LOGS/roundtrip.diff" >&2
 	fi
 	printf 'series\tformat-patch round trip\t%s\n' $r > "$LOGS/series.tsv"
+	printf 'format-patch round trip gives patches/ back\t-\t%d lines differ\t%d\t%s\n' \
+		"$(grep -c -e '^[<>]' -e '^Only in' "$LOGS/roundtrip.diff")" \
+		"$(grep -c -e '^[<>]' -e '^Only in' "$LOGS/roundtrip.diff")" $r >> "$GATES"
 	extra+=("$LOGS/series.tsv")
 fi
 "$TOP/scripts/run.sh" patched "$series" "$series"

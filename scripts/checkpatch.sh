@@ -20,6 +20,7 @@ export PATH=/usr/bin:$PATH
 mkdir -p "$LOGS/checkpatch"
 : > "$tsv"
 printf '%-60s %6s %8s %6s %11s\n' checkpatch errors warnings checks unmaintained >&2
+total=0 np=0
 for p in $(series_patches); do
 	log=$LOGS/checkpatch/${p%.patch}.log
 	(cd "$ktree" && ./scripts/checkpatch.pl --strict --no-summary --show-types \
@@ -40,4 +41,7 @@ for p in $(series_patches); do
 	printf '%-60s %6d %8d %6d %11d\n' "$p" "$e" "$w" "$c" "$u" >&2
 	[ $n -eq 0 ] || sed 's/^/    /' "$log" >&2
 	printf 'checkpatch\t%s\t%s\n' "$p" "$([ $n -eq 0 ] && echo pass || echo fail)" >> "$tsv"
+	total=$((total + n)) np=$((np + 1))
 done
+[ -z "${GATES:-}" ] || printf 'checkpatch --strict, %d patches\t-\t%d\t%d\t%s\n' \
+	$np $total $total "$([ $total -eq 0 ] && echo pass || echo fail)" >> "$GATES"

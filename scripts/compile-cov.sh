@@ -23,34 +23,11 @@ need powerpc64le-linux-gnu-gcc gcc-powerpc64le-linux-gnu
 
 patches=$(series_patches)
 [ -n "$patches" ] || exit 0
-files=$(for p in $patches; do sed -n 's|^+++ b/\(.*\.c\)$|\1|p' "$TOP/patches/$p"; done | sort -u)
-
-# The object make builds a .c file as (amdkfd is built from amdgpu).
-obj() {
-	case $1 in
-	drivers/gpu/drm/amd/amdkfd/*) echo "drivers/gpu/drm/amd/amdgpu/../amdkfd/$(basename "${1%.c}").o" ;;
-	*) echo "${1%.c}.o" ;;
-	esac
-}
-
-config() {	# ARCH OUT: configure once
-	local arch=$1 out=$2
-	[ -f "$out/.config" ] && return
-	mkdir -p "$out"
-	if [ "$arch" = x86_64 ]; then
-		make -C "$src" -s O="$out" ARCH=x86_64 allmodconfig
-	else
-		make -C "$src" -s O="$out" ARCH=powerpc CROSS_COMPILE=powerpc64le-linux-gnu- ppc64le_defconfig
-		"$src/scripts/config" --file "$out/.config" --enable ZONE_DEVICE \
-			--enable DEVICE_PRIVATE --enable MEMORY_HOTPLUG \
-			--enable MEMORY_HOTREMOVE --enable KVM_BOOK3S_64_HV --enable PPC_UV
-		make -C "$src" -s O="$out" ARCH=powerpc CROSS_COMPILE=powerpc64le-linux-gnu- olddefconfig
-	fi
-}
+files=$(series_files | grep '\.c$' || true)
 
 worktree_at "$src" base
 
-n=0
+n=0 total=0 builds=0
 for p in $patches; do
 	n=$((n + 1))
 	g "$src" am -q "$TOP/patches/$p" || die "compile coverage: $p does not apply"
@@ -64,14 +41,14 @@ for p in $patches; do
 			powerpc:arch/powerpc/*|powerpc:mm/*) ;;
 			powerpc:*) continue ;;
 			esac
-			objs+=("$(obj "$f")")
+			objs+=("$(kobj "$f")")
 		done
 		[ ${#objs[@]} -gt 0 ] || continue
 		out=$BUILD/cov-$arch
 		l=$log/$n-$arch.log
 		cross=
 		[ $arch = powerpc ] && cross=powerpc64le-linux-gnu-
-		config $arch "$out" > "$l" 2>&1 || { tail "$l"; die "compile coverage: cannot configure $arch"; }
+		cov_config "$src" $arch "$out" > "$l" 2>&1 || { tail "$l"; die "compile coverage: cannot configure $arch"; }
 		# Rebuild the objects every time, so their warnings are seen.
 		for o in "${objs[@]}"; do rm -f "$out/$o"; done
 		make -C "$src" -k -j"$JOBS" O="$out" ARCH=$arch \
@@ -87,5 +64,8 @@ for p in $patches; do
 		fi
 		say "compile coverage: patch $n, $arch: ${#objs[@]} objects, $bad failed, $(printf '%s' "$warn" | grep -c . || true) warnings"
 		printf 'compile\tpatch %d %s (%d objects, W=1)\t%s\n' $n $arch ${#objs[@]} $r >> "$tsv"
+		total=$((total + bad + $(printf '%s' "$warn" | grep -c . || true))) builds=$((builds + 1))
 	done
 done
+[ -z "${GATES:-}" ] || printf 'W=1 compile at every patch, %d builds (x86_64, powerpc)\t-\t%d\t%d\t%s\n' \
+	$builds $total $total "$([ $total -eq 0 ] && echo pass || echo fail)" >> "$GATES"

@@ -8,7 +8,7 @@ pkgs=(
 	"$BASE_PKG=$BASE_PKG_VERSION"
 	build-essential bc flex bison libelf-dev libssl-dev cpio ccache rsync
 	git kmod xz-utils python3 perl python3-ply python3-git
-	gcc-powerpc64le-linux-gnu
+	gcc-powerpc64le-linux-gnu sparse coccinelle ocaml-nox
 	qemu-system-x86 busybox-static e2fsprogs xfsprogs ndctl daxctl
 )
 missing=()

@@ -3,8 +3,10 @@
 # export.sh [TREE [DIR]]: write the commits base..HEAD of TREE (default:
 # the developer tree) to DIR (default: patches/) with git format-patch:
 # cover letter from the branch description, numbered patches, base-commit,
-# and DIR/series.  The output depends only on the commits, so exporting
-# what apply.sh applied gives back the same files.
+# and DIR/series.  The cover letter's last part, who would review the
+# series, is rewritten from scripts/get_maintainer.pl at every export.
+# The output depends only on the commits, so exporting what apply.sh
+# applied gives back the same files.
 . "$(dirname "$0")/lib.sh"
 
 tree=${1:-$TREE} dir=${2:-$TOP/patches}
@@ -14,17 +16,39 @@ git -C "$tree" symbolic-ref -q HEAD >/dev/null ||
 [ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] ||
 	die "$tree has uncommitted changes; commit them (git rebase -i to place them) first"
 
+# The heading of the cover letter's last part, and how it is made.
+gm_opts="--nogit --nogit-fallback --nofixes"
+gm_head="Who would review it (scripts/get_maintainer.pl $gm_opts):"
+
+fmt() {	# format-patch base..HEAD into $tmp
+	# The cover letter's Date is the last commit's, not the time of export.
+	GIT_COMMITTER_DATE=$(git -C "$tree" log -1 --format=%ad --date=raw) \
+	g "$tree" format-patch -q -o "$tmp" --cover-letter \
+		--cover-from-description=subject --zero-commit --base=base \
+		--no-signature base..HEAD
+}
+
 tmp=$BUILD/export.tmp
 rm -rf "$tmp"
 mkdir -p "$tmp"
 if [ "$(git -C "$tree" rev-list --count base..HEAD)" -gt 0 ]; then
 	[ -n "$(git -C "$tree" config "branch.$(git -C "$tree" branch --show-current).description")" ] ||
 		die "no cover letter: set it with 'git -C $tree branch --edit-description'"
-	# The cover letter's Date is the last commit's, not the time of export.
-	GIT_COMMITTER_DATE=$(git -C "$tree" log -1 --format=%ad --date=raw) \
-	g "$tree" format-patch -q -o "$tmp" --cover-letter \
-		--cover-from-description=subject --zero-commit --base=base \
-		--no-signature base..HEAD
+	fmt
+	# The cover letter ends with who would review the series, from
+	# get_maintainer.pl on its patches: replace that part with a fresh one.
+	key=branch.$(git -C "$tree" branch --show-current).description
+	desc=$(git -C "$tree" config "$key")
+	# HOME: no personal .get_maintainer.conf changes the list.
+	list=$(cd "$tree" && HOME=/nonexistent ./scripts/get_maintainer.pl $gm_opts \
+		$(ls "$tmp"/*.patch | grep -v '/0000-cover-letter.patch$') | sed 's/^/  /')
+	text=$(printf '%s' "${desc%%"$gm_head"*}")	# without blank lines at the end
+	want=$(printf '%s\n\n%s\n\n%s\n' "$text" "$gm_head" "$list")
+	if [ "$want" != "$desc" ]; then
+		g "$tree" config "$key" "$want"
+		rm -f "$tmp"/*.patch
+		fmt
+	fi
 fi
 (cd "$tmp" && ls -- *.patch 2>/dev/null | grep -v '^0000-cover-letter.patch$' || true) > "$BUILD/series.tmp"
 mv "$BUILD/series.tmp" "$tmp/series"

@@ -58,3 +58,38 @@ worktree() {
 	g "$1" checkout -q -B "$2"
 	git -C "$1" config --unset "branch.$2.description" || true
 }
+
+# series_files: every file a patch of patches/series touches, sorted.
+series_files() {
+	local p
+	for p in $(series_patches); do
+		sed -n 's|^+++ b/\(.*\)$|\1|p' "$TOP/patches/$p"
+	done | sort -u
+}
+
+# kobj FILE.c: the object make builds FILE.c as (amdkfd is built from
+# amdgpu's directory).
+kobj() {
+	case $1 in
+	drivers/gpu/drm/amd/amdkfd/*) echo "drivers/gpu/drm/amd/amdgpu/../amdkfd/$(basename "${1%.c}").o" ;;
+	*) echo "${1%.c}.o" ;;
+	esac
+}
+
+# cov_config SRC ARCH OUT: configure the compile-coverage build OUT of SRC
+# once: x86_64 allmodconfig, or powerpc ppc64le_defconfig plus what builds
+# the touched arch/powerpc files (Debian's powerpc64le-linux-gnu-gcc).
+cov_config() {
+	local src=$1 arch=$2 out=$3
+	[ -f "$out/.config" ] && return
+	mkdir -p "$out"
+	if [ "$arch" = x86_64 ]; then
+		make -C "$src" -s O="$out" ARCH=x86_64 allmodconfig
+	else
+		make -C "$src" -s O="$out" ARCH=powerpc CROSS_COMPILE=powerpc64le-linux-gnu- ppc64le_defconfig
+		"$src/scripts/config" --file "$out/.config" --enable ZONE_DEVICE \
+			--enable DEVICE_PRIVATE --enable MEMORY_HOTPLUG \
+			--enable MEMORY_HOTREMOVE --enable KVM_BOOK3S_64_HV --enable PPC_UV
+		make -C "$src" -s O="$out" ARCH=powerpc CROSS_COMPILE=powerpc64le-linux-gnu- olddefconfig
+	fi
+}

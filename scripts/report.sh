@@ -4,15 +4,22 @@
 #
 # A table per suite (pass, fail, xfail, skip, seconds) for the patched run
 # and, beside it, the base run.  EXTRA results (checkpatch, ...) count with
-# the patched run.  Failures listed in known-failures are xfail; the check
-# fails on any other failure in the patched run, and on any listed test
-# that passes in either run (the list is stale).  Tests that fail on the
+# the patched run; the gate table of check.sh ($GATES) comes first.
+# Failures listed in known-failures are xfail; the check fails on any
+# other failure in the patched run, and on any listed test that passes in
+# either run (the list is stale).  Tests that fail on the
 # base and pass with the series are listed: that is what the series fixes.
 # The last line is "N passed, N failed, N skipped" (xfail counted as
 # skipped) for the patched run; the exit status is 1 if N failed > 0.
 . "$(dirname "$0")/lib.sh"
 
 patched=$1 base=${2:-/dev/null}
+# GATES (exported by check.sh): the gate table, printed first.
+if [ -s "${GATES:-}" ]; then
+	printf '\nGates (findings on the base, with the series, and new ones):\n'
+	awk -F'\t' '{ printf "  %-62s %6s %13s %5s  %s\n", $1, $2, $3, $4, $5 }
+		BEGIN { printf "  %-62s %6s %13s %5s  %s\n", "gate", "base", "patched", "new", "result" }' "$GATES"
+fi
 shift; shift || true
 known=$TOP/known-failures
 [ -f "$patched" ] || die "no results: $patched"
