@@ -2,8 +2,9 @@
 # The harness of the ZONE_DEVICE refcount series.  See README.md.
 #
 #   make run        main job: apply patches/, build, boot, test, summary
-#   make check      full check: baseline and patched side by side,
-#                   checkpatch, round trip (what .ci/run calls)
+#   make check      full check: baseline and patched side by side, and
+#                   the gates: git am, checkpatch, compile coverage,
+#                   static analysis, round trip (what .ci/run calls)
 #   make tree       developer tree build/linux: base + patches/ as commits
 #   make export     regenerate patches/ from build/linux
 #   make test-tree  build, boot and test build/linux as it is
