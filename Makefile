@@ -5,6 +5,8 @@
 #   make check      full check: baseline and patched side by side, and
 #                   the gates: git am, checkpatch, compile coverage,
 #                   static analysis, round trip (what .ci/run calls)
+#   make debug      the series on the debug kernel (config/debug/): every
+#                   suite (slow; not in CI yet, see README "Reliability")
 #   make tree       developer tree build/linux: base + patches/ as commits
 #   make export     regenerate patches/ from build/linux
 #   make test-tree  build, boot and test build/linux as it is
@@ -12,13 +14,17 @@
 #   make static     static analysis of the touched files, base vs patched
 #   make versions   git am on every 6.12.y Debian offers; make run on the
 #                   oldest and the newest (slow)
+#   make stress     the stress programs for 10 minutes each, base and
+#                   patched (STRESS_SECS, STRESS_DEBUG=1: slow, not in CI)
+#   make bench      base vs patched benchmark, boots alternated, PAIRS=7
+#                   pairs: bench/results.md and the plot (slow, not in CI)
 #   make deps       install the Debian packages (done by run and check)
 
 S := scripts
 
-.PHONY: run check deps tree retree export test-tree bisect static versions clean distclean
+.PHONY: run check debug deps tree retree export test-tree bisect static versions bench stress clean distclean
 
-run check:
+run check debug:
 	@$(S)/check.sh $@
 
 deps:
@@ -42,6 +48,12 @@ static: deps
 
 versions:
 	@$(S)/versions.sh
+
+bench:
+	@$(S)/bench.sh
+
+stress:
+	@$(S)/stress.sh
 
 test-tree: deps
 	@$(S)/run.sh dev build/linux build/linux && $(S)/report.sh build/logs/dev/results.tsv

@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "guest.h"
+
 #define MB (1UL << 20)
 
 static int nr, failed;
@@ -47,7 +49,7 @@ static int fail(const char *fmt, ...)
 
 static uint64_t word(unsigned long off, uint64_t seed)
 {
-	return (off / 8 + 1) * 0x9E3779B97F4A7C15ULL ^ seed;
+	return (off / 8 + 1) * GOLDEN ^ seed;
 }
 
 static void fill(void *p, unsigned long off, unsigned long len, uint64_t seed)

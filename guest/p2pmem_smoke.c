@@ -24,6 +24,7 @@
  * (the pool is full again, a mapping of the whole pool works without a
  * warning, and unbinding the device finishes).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -33,6 +34,8 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "guest.h"
 
 #define LEN	(2 * 4096)
 
@@ -64,7 +67,6 @@ static int map_one(int fd, size_t len, uint64_t v, int id, int i)
 }
 
 #define FI	"/sys/kernel/debug/fail_page_alloc"
-#define SZ_2M	(2UL << 20)
 #define SZ_1G	(1UL << 30)
 
 static int write_str(const char *path, const char *s)

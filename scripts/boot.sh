@@ -4,17 +4,25 @@
 # with emulated pmem and run that flavour's suites.  The serial console
 # goes to OUTDIR/console-FLAVOUR.log, the suites' TAP (second serial port)
 # to OUTDIR/results-FLAVOUR.log.  A guest that does not finish within
-# BOOT_TIMEOUT seconds is killed and the console tail printed.
+# BOOT_TIMEOUT seconds is killed and the console tail printed.  A debug
+# kernel (CONFIG_KASAN, see config/debug/) boots with panic_on_warn=1 and
+# page_poison=1: a splat ends the boot, and the boot fails.
 #
 #   legacy  memmap=1G!4G gives /dev/pmem0; memmap=512M$2G is the
 #           DEVICE_COHERENT memory of test_hmm; an NVMe device with a
 #           64 MiB controller memory buffer gives P2PDMA memory
 #   nfit    an ACPI NFIT NVDIMM with a label area; the suites create fsdax
 #           and devdax namespaces with ndctl
+#
+# STRESS_SECS=N runs only the stress suite, each program for N seconds
+# (default: 30, after the other suites), and dmesg (make stress).
+# SUITES=a,b:arg replaces the flavour's suites and NVDIMM_SIZE (GiB, default
+# 1) sizes the NVDIMM; both for make bench.
 . "$(dirname "$0")/lib.sh"
 
 ktree=$1 initrd=$2 flavour=$3 outdir=$4
-timeout=${BOOT_TIMEOUT:-900}
+stress=${STRESS_SECS:-30}	# seconds of each stress program
+timeout=${BOOT_TIMEOUT:-$((900 + ${STRESS_SECS:-0}))}
 need qemu-system-x86_64 qemu-system-x86
 mkdir -p "$outdir"
 console=$outdir/console-$flavour.log results=$outdir/results-$flavour.log
@@ -28,20 +36,24 @@ legacy)
 		 -drive file="$nvme",if=none,id=nvm,format=raw
 		 -device nvme,serial=p2p0,drive=nvm,cmb_size_mb=64)
 	cmdline='memmap=1G!4G memmap=512M$2G hugepages=16'
-	suites=hmm:never,hmm:always,gup,fsdax:ext4:pmem,fsdax:xfs:pmem,p2pdma,dmesg:legacy
+	suites=hmm:never,hmm:always,gup,fsdax:ext4:pmem,fsdax:xfs:pmem
+	suites=$suites,stress:legacy:$stress,p2pdma,dmesg:legacy
 	;;
 nfit)
-	nvdimm=$outdir/nvdimm.img
+	nvdimm=$outdir/nvdimm.img nvsize=${NVDIMM_SIZE:-1}
 	rm -f "$nvdimm"			# a fresh, empty label area every boot
-	truncate -s 1G "$nvdimm"
-	machine=(-machine pc,nvdimm=on -m 2G,slots=2,maxmem=8G
-		 -object memory-backend-file,id=mem1,share=on,mem-path="$nvdimm",size=1G
+	truncate -s "${nvsize}G" "$nvdimm"	# sparse
+	machine=(-machine pc,nvdimm=on -m 2G,slots=2,maxmem=$((nvsize + 7))G
+		 -object memory-backend-file,id=mem1,share=on,mem-path="$nvdimm",size="${nvsize}G"
 		 -device nvdimm,id=nv1,memdev=mem1,label-size=128K)
 	cmdline=
-	suites=fsdax:ext4:ns,fsdax:xfs:ns,devdax,dmesg:nfit
+	suites=fsdax:ext4:ns,fsdax:xfs:ns,devdax,hostile,stress:nfit:$stress,dmesg:nfit
 	;;
 *)	die "unknown boot flavour '$flavour' (legacy, nfit)" ;;
 esac
+[ -n "${STRESS_SECS:-}" ] && suites=stress:$flavour:$stress,dmesg:$flavour
+suites=${SUITES:-$suites}
+grep -qx CONFIG_KASAN=y "$ktree/.config" && cmdline="$cmdline panic_on_warn=1 page_poison=1"
 cmdline="console=ttyS0 panic=-1 brd.rd_size=65536 $cmdline harness.suites=$suites ${BOOT_APPEND:-}"
 
 rm -f "$console" "$results"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# check.sh apply|run|check: the main job and the full check.
+# check.sh apply|run|check|debug: the main job and the full check.
 #
 #   apply  only apply patches/ to the base (in $BUILD/check)
 #   run    apply patches/ to the base, build, boot both pmem flavours, run
@@ -10,6 +10,8 @@
 #          pinned base, checkpatch --strict, compile coverage per patch,
 #          static analysis base vs patched and the format-patch round
 #          trip; known-failures decides the verdict
+#   debug  apply patches/, then the series on the debug kernel
+#          (config/debug/): every suite ("debug:SUITE" in the summary)
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-run}
@@ -26,8 +28,9 @@ extra=()
 if [ "$mode" = check ]; then
 	# Gates: one row each (gate, base, patched, new findings, result).
 	export GATES=$LOGS/gates.tsv
-	printf 'git am --whitespace=error-all on %s (pinned)\t-\t%d patches\t0\tpass\n' \
-		"$(make -s -C "$series" kernelversion)" "$(series_patches | wc -l)" > "$GATES"
+	: > "$GATES"
+	gate "git am --whitespace=error-all on $(make -s -C "$series" kernelversion) (pinned)" \
+		- "$(series_patches | wc -l) patches" 0
 
 	base=$BUILD/base	# worktree: base only
 	worktree "$base" baseline
@@ -53,10 +56,18 @@ if [ "$mode" = check ]; then
 		say "format-patch round trip differs from patches/:"; cat "$LOGS/roundtrip.diff" >&2
 	fi
 	printf 'series\tformat-patch round trip\t%s\n' $r > "$LOGS/series.tsv"
-	printf 'format-patch round trip gives patches/ back\t-\t%d lines differ\t%d\t%s\n' \
-		"$(grep -c -e '^[<>]' -e '^Only in' "$LOGS/roundtrip.diff")" \
-		"$(grep -c -e '^[<>]' -e '^Only in' "$LOGS/roundtrip.diff")" $r >> "$GATES"
+	d=$(grep -c -e '^[<>]' -e '^Only in' "$LOGS/roundtrip.diff" || true)
+	gate "format-patch round trip gives patches/ back" - "$d lines differ" "$d" $r
 	extra+=("$LOGS/series.tsv")
+fi
+debugrun() {	# the series on the debug kernel, in its own worktree
+	worktree_at "$BUILD/debug" "$(git -C "$series" rev-parse HEAD)"
+	"$TOP/scripts/run.sh" debug "$BUILD/debug" "$series" debug
+	sed 's/^/debug:/' "$LOGS/debug/results.tsv" > "$LOGS/debug.tsv"
+}
+if [ "$mode" = debug ]; then
+	debugrun
+	exec "$TOP/scripts/report.sh" "$LOGS/debug.tsv"
 fi
 "$TOP/scripts/run.sh" patched "$series" "$series"
 

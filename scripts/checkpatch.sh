@@ -43,5 +43,4 @@ for p in $(series_patches); do
 	printf 'checkpatch\t%s\t%s\n' "$p" "$([ $n -eq 0 ] && echo pass || echo fail)" >> "$tsv"
 	total=$((total + n)) np=$((np + 1))
 done
-[ -z "${GATES:-}" ] || printf 'checkpatch --strict, %d patches\t-\t%d\t%d\t%s\n' \
-	$np $total $total "$([ $total -eq 0 ] && echo pass || echo fail)" >> "$GATES"
+gate "checkpatch --strict, $np patches" - $total $total

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# deps.sh: install what the harness needs on Debian 12 with apt-get.
+# deps.sh [PACKAGE...]: install what the harness needs on Debian 12 with
+# apt-get, and the PACKAGEs a target needs beyond that (make bench).
 # Packages already installed are not touched; nothing runs if all are.
 . "$(dirname "$0")/lib.sh"
 
@@ -10,6 +11,7 @@ pkgs=(
 	git kmod xz-utils python3 perl python3-ply python3-git
 	gcc-powerpc64le-linux-gnu sparse coccinelle ocaml-nox
 	qemu-system-x86 busybox-static e2fsprogs xfsprogs ndctl daxctl
+	"$@"
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -32,13 +32,12 @@ tmp=$BUILD/export.tmp
 rm -rf "$tmp"
 mkdir -p "$tmp"
 if [ "$(git -C "$tree" rev-list --count base..HEAD)" -gt 0 ]; then
-	[ -n "$(git -C "$tree" config "branch.$(git -C "$tree" branch --show-current).description")" ] ||
-		die "no cover letter: set it with 'git -C $tree branch --edit-description'"
+	key=branch.$(git -C "$tree" branch --show-current).description
+	desc=$(git -C "$tree" config "$key" || true)
+	[ -n "$desc" ] || die "no cover letter: set it with 'git -C $tree branch --edit-description'"
 	fmt
 	# The cover letter ends with who would review the series, from
 	# get_maintainer.pl on its patches: replace that part with a fresh one.
-	key=branch.$(git -C "$tree" branch --show-current).description
-	desc=$(git -C "$tree" config "$key")
 	# HOME: no personal .get_maintainer.conf changes the list.
 	list=$(cd "$tree" && HOME=/nonexistent ./scripts/get_maintainer.pl $gm_opts \
 		$(ls "$tmp"/*.patch | grep -v '/0000-cover-letter.patch$') | sed 's/^/  /')

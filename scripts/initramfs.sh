@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# initramfs.sh KTREE PTREE OUT: build the guest programs from PTREE (the
-# series tree: hmm-tests, gup_test and the series' own selftests, all
-# static), take test_hmm.ko from KTREE (the kernel under test) and pack
-# them with busybox, mkfs.ext4, mkfs.xfs, ndctl and daxctl into OUT.
+# initramfs.sh KTREE PTREE OUT: build the guest programs (from PTREE, the
+# series tree: hmm-tests, gup_test and the series' own selftests; and
+# guest/*.c, the harness's smoke, bench and stress programs; all static),
+# take test_hmm.ko from KTREE (the kernel under test) and pack them with
+# busybox, mkfs.ext4, mkfs.xfs, ndctl and daxctl into OUT.
 . "$(dirname "$0")/lib.sh"
 
 ktree=$1 ptree=$2 out=$3
@@ -13,6 +14,7 @@ need mkfs.xfs xfsprogs
 need mke2fs e2fsprogs
 need ndctl ndctl
 need daxctl daxctl
+need depmod kmod
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || die "static libc missing: apt-get install libc6-dev"
 
 progs=$BUILD/progs
@@ -26,14 +28,16 @@ for t in dax_layout dax_refcount; do
 done
 rm -f "${sel[@]/#/$progs/mm/}"
 say "building guest programs from $ptree"
-{
+(
 	make -C "$ptree" headers_install INSTALL_HDR_PATH="$progs/hdr" &&
 	make -C "$ptree/tools/testing/selftests/mm" OUTPUT="$progs/mm" \
 		KHDR_INCLUDES="-isystem $progs/hdr/include" LDFLAGS=-static \
-		"${sel[@]/#/$progs/mm/}" &&
-	gcc -static -O2 -Wall -Wextra -o "$progs/dax_smoke" "$TOP/guest/dax_smoke.c" &&
-	gcc -static -O2 -Wall -Wextra -o "$progs/p2pmem_smoke" "$TOP/guest/p2pmem_smoke.c"
-} > "$LOGS/progs.log" 2>&1 || {
+		"${sel[@]/#/$progs/mm/}" || exit
+	for c in "$TOP"/guest/*.c; do	# the harness's own: smoke, bench, stress
+		gcc -static -O2 -Wall -Wextra -Werror -pthread \
+			-o "$progs/$(basename "$c" .c)" "$c" || exit
+	done
+) > "$LOGS/progs.log" 2>&1 || {
 	tail -20 "$LOGS/progs.log"
 	die "building the guest programs failed, see $LOGS/progs.log"
 }
@@ -44,8 +48,16 @@ cp /bin/busybox "$stage/bin/"
 for a in $(/bin/busybox --list); do
 	[ -e "$stage/bin/$a" ] || ln -s busybox "$stage/bin/$a"
 done
-cp "${sel[@]/#/$progs/mm/}" "$progs"/dax_smoke "$progs"/p2pmem_smoke "$stage/bin/"
+cp "${sel[@]/#/$progs/mm/}" "$stage/bin/"
+for c in "$TOP"/guest/*.c; do cp "$progs/$(basename "$c" .c)" "$stage/bin/"; done
 cp "$ktree/lib/test_hmm.ko" "$stage/lib/"
+# ndctl and daxctl ask libkmod for the drivers they bind (device_dax,
+# kmem, ...): tell it which ones are built in.
+rel=$(make -s -C "$ktree" kernelrelease)
+mkdir -p "$stage/lib/modules/$rel"
+cp "$ktree"/modules.builtin "$ktree"/modules.builtin.modinfo "$ktree"/modules.order \
+	"$stage/lib/modules/$rel/"
+depmod -b "$stage" "$rel"
 cp "$TOP"/guest/init "$TOP"/guest/*.sh "$stage/"
 cp -r "$TOP/guest/suites" "$stage/"
 cp /etc/mke2fs.conf "$stage/etc/"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# kunit.sh KTREE NAME OUT.tsv: run the series' KUnit suites (the options in
-# config/kunit.kunitconfig) on the commit KTREE is at, with
+# kunit.sh KTREE NAME OUT.tsv [KUNITCONFIG...]: run the series' KUnit suites
+# (the options in config/kunit.kunitconfig, plus those of the KUNITCONFIGs:
+# the debug options) on the commit KTREE is at, with
 # tools/testing/kunit/kunit.py run --arch=x86_64 under QEMU.  Each KUnit
 # case is one result of suite "kunit".  kunit.py builds out of tree, which
 # the kernel refuses in a tree that was built in place, so it runs in its
@@ -9,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktree=$1 name=$2 tsv=$3
+extra=("${@:4}")
 src=$BUILD/kunit-src
 log=$LOGS/kunit-$name.log
 worktree_at "$src" "$(git -C "$ktree" rev-parse HEAD)"
@@ -28,7 +30,7 @@ say "[$name] KUnit: kunit.py run --arch=x86_64 (log: $log)"
 (cd "$src" && PATH=/usr/bin:$PATH ./tools/testing/kunit/kunit.py run \
 	--arch=x86_64 --jobs="$JOBS" --timeout=600 \
 	--build_dir="$BUILD/kunit-$name" \
-	--kunitconfig="$TOP/config/kunit.kunitconfig" \
+	--kunitconfig="$TOP/config/kunit.kunitconfig" "${extra[@]/#/--kunitconfig=}" \
 	--make_options="CC=ccache gcc" --raw_output=kunit) > "$log" 2>&1
 rc=$?
 # Nested KTAP: "# Subtest: SUITE" then indented "ok N case" lines.

@@ -59,6 +59,13 @@ worktree() {
 	git -C "$1" config --unset "branch.$2.description" || true
 }
 
+# gate NAME BASE PATCHED NEW [RESULT]: a row of the gate table of check.sh
+# ($GATES, if set).  RESULT defaults to pass when NEW is 0, else fail.
+gate() {
+	local r=${5:-$([ "$4" -eq 0 ] && echo pass || echo fail)}
+	[ -z "${GATES:-}" ] || printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$r" >> "$GATES"
+}
+
 # series_files: every file a patch of patches/series touches, sorted.
 series_files() {
 	local p
@@ -92,4 +99,14 @@ cov_config() {
 			--enable MEMORY_HOTREMOVE --enable KVM_BOOK3S_64_HV --enable PPC_UV
 		make -C "$src" -s O="$out" ARCH=powerpc CROSS_COMPILE=powerpc64le-linux-gnu- olddefconfig
 	fi
+}
+
+# ab_trees: the two worktrees of make check, bench and stress, and their
+# paths: series=$BUILD/check (the base and patches/, applied afresh) and
+# base=$BUILD/base (the base only).
+ab_trees() {
+	series=$BUILD/check base=$BUILD/base
+	worktree "$series" check
+	"$TOP/scripts/apply.sh" "$series"
+	worktree "$base" baseline
 }

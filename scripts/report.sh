@@ -5,7 +5,8 @@
 # A table per suite (pass, fail, xfail, skip, seconds) for the patched run
 # and, beside it, the base run.  EXTRA results (checkpatch, ...) count with
 # the patched run; the gate table of check.sh ($GATES) comes first.
-# Failures listed in known-failures are xfail; the check fails on any
+# Failures listed in known-failures are xfail (also in the debug kernel's
+# suites, "debug:SUITE"); the check fails on any
 # other failure in the patched run, and on any listed test that passes in
 # either run (the list is stale).  Tests that fail on the
 # base and pass with the series are listed: that is what the series fixes.
@@ -37,9 +38,22 @@ FILENAME == ARGV[1] {		# known-failures: SUITE | TEST | REASON
 	s = $1; t = $2; r = $3
 	if (!(s in seen)) { seen[s] = 1; order[++ns] = s }
 	if (t ~ /^#time/) { if (t == "#time") time[run, s] += r; next }
+	if (t ~ /^#stress /) {	# a figure of a stress program: NAME KEY = r
+		split(t, a, " ")
+		kern = "patched"
+		if (run == "base") kern = "base"
+		else if (s ~ /^debug:/) kern = "debug"
+		boot = s; sub(/^(debug:)?stress-/, "", boot); sub(/-.*/, "", boot)
+		sk = kern SUBSEP a[2]
+		if (!(sk in sboot)) { sboot[sk] = ((s ~ /^debug:/) ? "debug:" : "") "dmesg-" boot; sord[++nst] = sk; srun[sk] = run }
+		fig[sk, a[3]] = r
+		next
+	}
 	k = s "\t" t
-	if (r == "fail" && (k in known)) r = "xfail"
-	if (r == "pass" && (k in known)) { r = "stale"; stale[run, k] = 1 }
+	kn = k; sub(/^debug:/, "", kn)	# known failures hold for the debug kernel too
+	if (kn in known) why[k] = known[kn]
+	if (r == "fail" && (k in why)) r = "xfail"
+	if (r == "pass" && (k in why)) { r = "stale"; stale[run, k] = 1 }
 	cnt[run, s, r]++
 	res[run, k] = r
 	if (run == "patched") tests[k] = 1
@@ -75,7 +89,7 @@ END {
 		r = res[k]; name = key; sub(/\t/, ": ", name)
 		if (run == "patched" && r == "fail") unexp[name] = 1
 		if (r == "stale") { stl[run ": " name] = 1; F++ }
-		if (run == "patched" && r == "xfail") xf[name] = known[key]
+		if (run == "patched" && r == "xfail") xf[name] = why[key]
 		if (run == "patched" && r == "pass" && !nobase &&
 		    (("base", key) in res) && res["base", key] == "fail")
 			fixed[name] = 1
@@ -83,6 +97,21 @@ END {
 		if (run == "patched" && r == "pass" && !nobase &&
 		    !(("base", key) in res) && cnt["base", kk[1], "skip"])
 			newonly[name] = 1
+	}
+	if (nst) {
+		printf "\nStress programs (guest/stress_*.c), figures per kernel:\n"
+		printf "  %-18s %-8s %6s %10s %10s %6s %7s %s\n", "program", "kernel",
+			"secs", "iterations", "mismatches", "errors", "leaked", "dmesg of that boot"
+		for (i = 1; i <= nst; i++) {
+			sk = sord[i]; split(sk, a, SUBSEP)
+			lk = "-"
+			if ((sk, "allocated") in fig) lk = fig[sk, "allocated"]
+			if ((sk, "leaked_bytes") in fig) lk = fig[sk, "leaked_bytes"]
+			d = res[srun[sk], sboot[sk] "\tdmesg clean"]
+			printf "  %-18s %-8s %6s %10s %10s %6s %7s %s\n", a[2], a[1],
+				fig[sk, "seconds"], fig[sk, "iterations"], fig[sk, "mismatches"],
+				fig[sk, "errors"], lk, (d == "pass") ? "clean" : (d == "") ? "-" : "SPLAT"
+		}
 	}
 	out("FAILED (patched run)", unexp)
 	out("STALE known-failures entries: these pass now", stl)

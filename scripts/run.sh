@@ -1,13 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# run.sh NAME KTREE PTREE: build the kernel in KTREE, pack an initramfs
-# with the guest programs of PTREE, boot every pmem flavour and collect
-# the results in $LOGS/NAME/results.tsv (see tap2tsv.awk).  The host steps
+# run.sh NAME KTREE PTREE [debug]: build the kernel in KTREE, pack an
+# initramfs with the guest programs of PTREE, boot every pmem flavour and
+# collect the results in $LOGS/NAME/results.tsv (see tap2tsv.awk).  debug:
+# the debug kernel, with config/debug/kernel.config on top (for the build
+# and for KUnit); boot.sh boots it with panic_on_warn=1.  The host steps
 # (build, initramfs, each boot) are results of suite "harness".  Exits
 # non-zero only if the run could not produce results at all.
 . "$(dirname "$0")/lib.sh"
 
-name=$1 ktree=$2 ptree=$3
+name=$1 ktree=$2 ptree=$3 frags=()
+[ "${4:-}" = debug ] && frags=("$TOP/config/debug/kernel.config")
 out=$LOGS/$name
 rm -rf "$out"
 mkdir -p "$out"
@@ -21,23 +24,32 @@ step() {	# TEST CMD...: run a host step, record it as TEST
 	printf 'harness\t%s\t%s\n' "$test" "$([ $rc -eq 0 ] && echo pass || echo fail)" >> "$tsv"
 	return $rc
 }
-build()  { "$TOP/scripts/build.sh" "$ktree" "$name"; }
+build()  { "$TOP/scripts/build.sh" "$ktree" "$name" "${frags[@]}"; }
 initrd() { "$TOP/scripts/initramfs.sh" "$ktree" "$ptree" "$out/initramfs.cpio.gz"; }
 boot()   { "$TOP/scripts/boot.sh" "$ktree" "$out/initramfs.cpio.gz" "$1" "$out"; }
 
 t0=$SECONDS
 step build build || exit 0
 step initramfs initrd || exit 0
-for flavour in legacy nfit; do
-	say "[$name] booting $flavour"
-	f0=$SECONDS
-	step "boot-$flavour" boot "$flavour" || true
-	printf 'harness\t#time-%s\t%s\n' "$flavour" $((SECONDS - f0)) >> "$tsv"
-	[ -f "$out/results-$flavour.log" ] &&
-		awk -f "$TOP/scripts/tap2tsv.awk" "$out/results-$flavour.log" >> "$tsv"
-done
+flavour() {	# FLAVOUR: boot it; its results to $out/FLAVOUR.tsv
+	local f=$1 f0=$SECONDS
+	say "[$name] booting $f"
+	tsv=$out/$f.tsv step "boot-$f" boot "$f" || true
+	printf 'harness\t#time-%s\t%s\n' "$f" $((SECONDS - f0)) >> "$out/$f.tsv"
+	if [ -f "$out/results-$f.log" ]; then
+		awk -f "$TOP/scripts/tap2tsv.awk" "$out/results-$f.log" >> "$out/$f.tsv"
+	fi
+}
+# PARALLEL_BOOTS=1 boots the two flavours at once (make stress: the
+# stress programs run for a time, not for a number of iterations).
+if [ -n "${PARALLEL_BOOTS:-}" ]; then
+	flavour legacy & flavour nfit & wait
+else
+	flavour legacy; flavour nfit
+fi
+cat "$out/legacy.tsv" "$out/nfit.tsv" >> "$tsv"
 k0=$SECONDS
-step kunit "$TOP/scripts/kunit.sh" "$ktree" "$name" "$tsv" || true
+step kunit "$TOP/scripts/kunit.sh" "$ktree" "$name" "$tsv" "${frags[@]}" || true
 printf 'kunit\t#time\t%s\n' $((SECONDS - k0)) >> "$tsv"
 printf 'harness\t#time\t%s\n' $((SECONDS - t0)) >> "$tsv"
 say "[$name] results: $tsv"

@@ -119,6 +119,6 @@ for gate in sparse w1 coccicheck kernel-doc; do
 	fi
 	say "$what: base $b, patched $p, new $n: $r"
 	printf 'static\t%s: no new findings\t%s\n' "$what" $r >> "$tsv"
-	[ -z "${GATES:-}" ] || printf '%s\t%s\t%s\t%s\t%s\n' "$what" "$b" "$p" "$n" $r >> "$GATES"
+	gate "$what" "$b" "$p" "$n"
 done
 say "static analysis done in $((SECONDS - t0)) s; findings in $log"

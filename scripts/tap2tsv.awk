@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The suites' TAP (results-*.log, written by guest/init) as one line per
 # test: SUITE<TAB>TEST<TAB>pass|fail|skip, and SUITE<TAB>#time<TAB>SECONDS.
+# A stress program's figure "stress NAME KEY N" becomes
+# SUITE<TAB>#stress NAME KEY<TAB>N.
 # Only top-level test lines count; a missing or short plan is a failure.
 function flush() {
 	if (suite != "" && plan >= 0 && count != plan)
@@ -13,6 +15,7 @@ function flush() {
 /^=== end /   { flush(); printf "%s\t#time\t%s\n", suite, $4; suite = ""; next }
 suite == ""   { next }
 /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0; next }
+/^stress [^ ]+ [^ ]+ [^ ]+$/ { printf "%s\t#stress %s %s\t%s\n", suite, $2, $3, $4; next }
 /^Bail out!/  { printf "%s\t%s\tfail\n", suite, $0; next }
 /^(not )?ok / {
 	line = $0; status = "pass"
