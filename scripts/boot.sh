@@ -63,10 +63,19 @@ qemu-system-x86_64 -accel tcg -cpu max -smp 2 "${machine[@]}" \
 	-serial file:"$console" -serial file:"$results" &
 qemu=$!
 
-# Report each suite as it ends; kill the guest on timeout.
-seen=0 start=$SECONDS
+# Report each suite as it ends; kill the guest on timeout, and 60 s after
+# its suites are done if it has not powered off by then.
+seen=0 start=$SECONDS done=
 while kill -0 $qemu 2>/dev/null; do
 	sleep 2
+	if [ -z "$done" ] && grep -q '^=== done' "$results" 2>/dev/null; then
+		done=$SECONDS
+	fi
+	if [ -n "$done" ] && [ $((SECONDS - done)) -ge 60 ]; then
+		kill $qemu; wait $qemu 2>/dev/null
+		tail -40 "$console" >&2
+		die "guest ($flavour) ran its suites but did not power off within 60 s; console tail above, full log $console"
+	fi
 	n=$(grep -c '^=== end ' "$results" 2>/dev/null) || true
 	if [ "${n:-0}" -gt $seen ]; then
 		grep '^=== end ' "$results" | tail -n +$((seen + 1)) |
