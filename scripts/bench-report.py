@@ -83,14 +83,14 @@ set ytics nomirror font ",8"
 set yrange [{len(rows)}:-1]
 set xrange [0:*]
 set grid xtics
-set key top right opaque box
+set key bottom right opaque box
 set style fill transparent solid 0.3 noborder
 ''')
     plot = f"""plot "{outdir}/ratios.dat" using (1):1:($6):(0.4) \\
 	with boxxyerrorbars lc rgb "gray" \\
-	title "noise: the A/A spread of one boot", \\
+	title "noise (A/A spread)", \\
      "" using 3:1:4:5:ytic(2) with xerrorbars pt 7 ps 0.6 lc rgb "blue" \\
-	title "median ratio of the pairs, and min-max"
+	title "ratio: median, min-max"
 """
     for term, ext in (('pngcairo size 1000,%d' % height, 'png'),
                       ('svg size 1000,%d dynamic' % height, 'svg')):
