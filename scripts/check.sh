@@ -60,13 +60,8 @@ if [ "$mode" = check ]; then
 	gate "format-patch round trip gives patches/ back" - "$d lines differ" "$d" $r
 	extra+=("$LOGS/series.tsv")
 fi
-debugrun() {	# the series on the debug kernel, in its own worktree
-	worktree_at "$BUILD/debug" "$(git -C "$series" rev-parse HEAD)"
-	"$TOP/scripts/run.sh" debug "$BUILD/debug" "$series" debug
-	sed 's/^/debug:/' "$LOGS/debug/results.tsv" > "$LOGS/debug.tsv"
-}
 if [ "$mode" = debug ]; then
-	debugrun
+	debug_run debug "$series"
 	exec "$TOP/scripts/report.sh" "$LOGS/debug.tsv"
 fi
 "$TOP/scripts/run.sh" patched "$series" "$series"

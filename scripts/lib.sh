@@ -110,3 +110,12 @@ ab_trees() {
 	"$TOP/scripts/apply.sh" "$series"
 	worktree "$base" baseline
 }
+
+# debug_run NAME SERIES: run.sh NAME on the debug kernel of the commit the
+# worktree SERIES is at, built in its own worktree ($BUILD/debug); its
+# results, each suite as "debug:SUITE", in $LOGS/NAME.tsv.
+debug_run() {
+	worktree_at "$BUILD/debug" "$(git -C "$2" rev-parse HEAD)"
+	"$TOP/scripts/run.sh" "$1" "$BUILD/debug" "$2" debug
+	sed 's/^/debug:/' "$LOGS/$1/results.tsv" > "$LOGS/$1.tsv"
+}

@@ -18,9 +18,7 @@ ab_trees
 extra=()
 "$TOP/scripts/run.sh" stress-patched "$series" "$series"
 if [ "${STRESS_DEBUG:-0}" = 1 ]; then
-	worktree_at "$BUILD/debug" "$(git -C "$series" rev-parse HEAD)"
-	"$TOP/scripts/run.sh" stress-debug "$BUILD/debug" "$series" debug
-	sed 's/^/debug:/' "$LOGS/stress-debug/results.tsv" > "$LOGS/stress-debug.tsv"
+	debug_run stress-debug "$series"
 	extra+=("$LOGS/stress-debug.tsv")
 fi
 "$TOP/scripts/run.sh" stress-base "$base" "$series"
