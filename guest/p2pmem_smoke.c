@@ -19,7 +19,8 @@
  * With "inject", make vm_insert_page() fail inside the p2pmem mmap(), on
  * the first page and on the second, with fail_page_alloc: the next page
  * allocation of this task fails, and it is the page table that
- * vm_insert_page() needs.  The mmap() must fail with ENOMEM; that the
+ * vm_insert_page() needs (a few tries, if another allocation takes the
+ * failure first).  The mmap() must fail with ENOMEM; that the
  * pages and the pgmap references were released is checked by the caller
  * (the pool is full again, a mapping of the whole pool works without a
  * warning, and unbinding the device finishes).
@@ -83,7 +84,10 @@ static int write_str(const char *path, const char *s)
 /*
  * mmap() len bytes of fd at addr with the next page allocation of this
  * task failing.  Return 0 if the mmap() failed with ENOMEM and the
- * injected failure was used up, 1 otherwise.
+ * injected failure was used up, 2 if the mmap() worked although the
+ * failure was used up: some other allocation of this task took it (a
+ * __GFP_NOWARN one, such as a debug kernel's stack depot, which prints
+ * nothing), and 1 otherwise.
  */
 static int map_failing(int fd, int fail_fd, char *addr, size_t len,
 		       const char *what)
@@ -109,60 +113,95 @@ static int map_failing(int fd, int fail_fd, char *addr, size_t len,
 	if (p != MAP_FAILED) {
 		printf("# %s: mmap() succeeded, times left %s", what, times);
 		munmap(p, len);
-		return 1;
+		return times[0] == '0' ? 2 : 1;
 	}
 	printf("# %s: mmap(): %s, times left %s", what, strerror(err), times);
 	return err != ENOMEM || times[0] != '0';
 }
 
+/*
+ * A free 2 GiB-aligned range, a new one each call: none of its page tables
+ * exist, at least from the PMD table down.
+ */
+static char *fresh_range(void)
+{
+	static int next = 1;
+	char *base;
+
+	for (; next < 256; next++) {
+		char *want = (char *)(0x400000000000UL + next * 2 * SZ_1G);
+
+		base = mmap(want, 2 * SZ_1G, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			    -1, 0);
+		if (base == MAP_FAILED)
+			continue;
+		munmap(base, 2 * SZ_1G);
+		next++;
+		return base;
+	}
+	return NULL;
+}
+
+#define INJECT_TRIES	8
+
 static int inject(const char *path)
 {
-	int fd = open(path, O_RDWR), fail_fd, ret = 0;
-	char *base = NULL, *anon;
+	int fd = open(path, O_RDWR), fail_fd, ret;
 	size_t page = 4096;
+	char *base, *anon;
 	int i;
 
 	fail_fd = open("/proc/self/make-it-fail", O_WRONLY);
 	if (fd < 0 || fail_fd < 0)
 		return printf("# open: %s\n", strerror(errno)), 1;
 
-	/* A free 2 GiB-aligned range: none of its page tables exist. */
-	for (i = 1; i < 64 && !base; i++) {
-		char *want = (char *)(0x400000000000UL + i * 2 * SZ_1G);
-
-		base = mmap(want, 2 * SZ_1G, PROT_NONE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-			    -1, 0);
-		if (base == MAP_FAILED)
-			base = NULL;
-	}
-	if (!base)
-		return printf("# no free range\n"), 1;
-	munmap(base, 2 * SZ_1G);
-
 	/* Warm up the allocations of mmap() itself, away from base. */
 	if (map_one(fd, 2 * page, 0, 0, 0))
 		return 1;
 
-	/* No page table at base yet: the first vm_insert_page() fails. */
-	ret |= map_failing(fd, fail_fd, base, 2 * page, "first page");
-
 	/*
-	 * An anonymous page in front of the last page of a page table
-	 * creates that table; the mapping's second page is in the next
-	 * table, which the second vm_insert_page() fails to allocate.
+	 * Each scenario gets INJECT_TRIES tries in fresh ranges, because
+	 * the failure can go to an allocation other than the page table's
+	 * (map_failing() returns 2 then).  A kernel that ignores the error
+	 * of vm_insert_page() succeeds every time and fails the test.
 	 */
-	anon = mmap(base + SZ_1G + SZ_2M - 2 * page, page,
-		    PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (anon == MAP_FAILED)
-		return printf("# anon mmap: %s\n", strerror(errno)), 1;
-	*anon = 1;
-	ret |= map_failing(fd, fail_fd, anon + page, 2 * page, "second page");
-	munmap(anon, page);
+	ret = 2;
+	for (i = 0; i < INJECT_TRIES && ret == 2; i++) {
+		/* No page table at base: the first vm_insert_page() fails. */
+		base = fresh_range();
+		if (!base)
+			return printf("# no free range\n"), 1;
+		ret = map_failing(fd, fail_fd, base, 2 * page, "first page");
+	}
+	if (ret)
+		return 1;
+
+	ret = 2;
+	for (i = 0; i < INJECT_TRIES && ret == 2; i++) {
+		/*
+		 * An anonymous page in front of the last page of a page table
+		 * creates that table; the mapping's second page is in the
+		 * next table, which the second vm_insert_page() fails to
+		 * allocate.
+		 */
+		base = fresh_range();
+		if (!base)
+			return printf("# no free range\n"), 1;
+		anon = mmap(base + SZ_1G + SZ_2M - 2 * page, page,
+			    PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			    -1, 0);
+		if (anon == MAP_FAILED)
+			return printf("# anon mmap: %s\n", strerror(errno)), 1;
+		*anon = 1;
+		ret = map_failing(fd, fail_fd, anon + page, 2 * page,
+				  "second page");
+		munmap(anon, page);
+	}
 	close(fail_fd);
 	close(fd);
-	return ret;
+	return ret != 0;
 }
 
 static int child(const char *path, int id, int iterations)
