@@ -6,7 +6,7 @@
 #                   the gates: git am, checkpatch, compile coverage,
 #                   static analysis, round trip (what .ci/run calls)
 #   make debug      the series on the debug kernel (config/debug/): every
-#                   suite (slow; not in CI yet, see README "Reliability")
+#                   suite (not in CI: see README "Reliability")
 #   make tree       developer tree build/linux: base + patches/ as commits
 #   make export     regenerate patches/ from build/linux
 #   make test-tree  build, boot and test build/linux as it is
