@@ -28,6 +28,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,63 +146,64 @@ static char *fresh_range(void)
 
 #define INJECT_TRIES	8
 
+/*
+ * One scenario, in up to INJECT_TRIES fresh ranges, because the failure
+ * can go to an allocation other than the page table's (map_failing()
+ * returns 2 then).  A kernel that ignores the error of vm_insert_page()
+ * succeeds every time and fails the test.
+ *
+ * first page: no page table at the range yet, so the first
+ * vm_insert_page() fails.  second page: an anonymous page in front of
+ * the last page of a page table creates that table; the mapping's second
+ * page is in the next table, which the second vm_insert_page() fails to
+ * allocate.
+ */
+static int inject_case(int fd, int fail_fd, bool second)
+{
+	const char *what = second ? "second page" : "first page";
+	size_t page = 4096;
+	int i, ret = 2;
+
+	for (i = 0; i < INJECT_TRIES && ret == 2; i++) {
+		char *addr = fresh_range(), *anon = NULL;
+
+		if (!addr)
+			return printf("# no free range\n"), 1;
+		if (second) {
+			anon = mmap(addr + SZ_1G + SZ_2M - 2 * page, page,
+				    PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS |
+				    MAP_FIXED_NOREPLACE, -1, 0);
+			if (anon == MAP_FAILED)
+				return printf("# anon mmap: %s\n",
+					      strerror(errno)), 1;
+			*anon = 1;
+			addr = anon + page;
+		}
+		ret = map_failing(fd, fail_fd, addr, 2 * page, what);
+		if (anon)
+			munmap(anon, page);
+	}
+	return ret != 0;
+}
+
 static int inject(const char *path)
 {
 	int fd = open(path, O_RDWR), fail_fd, ret;
-	size_t page = 4096;
-	char *base, *anon;
-	int i;
 
 	fail_fd = open("/proc/self/make-it-fail", O_WRONLY);
 	if (fd < 0 || fail_fd < 0)
 		return printf("# open: %s\n", strerror(errno)), 1;
 
-	/* Warm up the allocations of mmap() itself, away from base. */
-	if (map_one(fd, 2 * page, 0, 0, 0))
+	/* Warm up the allocations of mmap() itself, away from the ranges. */
+	if (map_one(fd, 2 * 4096, 0, 0, 0))
 		return 1;
 
-	/*
-	 * Each scenario gets INJECT_TRIES tries in fresh ranges, because
-	 * the failure can go to an allocation other than the page table's
-	 * (map_failing() returns 2 then).  A kernel that ignores the error
-	 * of vm_insert_page() succeeds every time and fails the test.
-	 */
-	ret = 2;
-	for (i = 0; i < INJECT_TRIES && ret == 2; i++) {
-		/* No page table at base: the first vm_insert_page() fails. */
-		base = fresh_range();
-		if (!base)
-			return printf("# no free range\n"), 1;
-		ret = map_failing(fd, fail_fd, base, 2 * page, "first page");
-	}
-	if (ret)
-		return 1;
-
-	ret = 2;
-	for (i = 0; i < INJECT_TRIES && ret == 2; i++) {
-		/*
-		 * An anonymous page in front of the last page of a page table
-		 * creates that table; the mapping's second page is in the
-		 * next table, which the second vm_insert_page() fails to
-		 * allocate.
-		 */
-		base = fresh_range();
-		if (!base)
-			return printf("# no free range\n"), 1;
-		anon = mmap(base + SZ_1G + SZ_2M - 2 * page, page,
-			    PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-			    -1, 0);
-		if (anon == MAP_FAILED)
-			return printf("# anon mmap: %s\n", strerror(errno)), 1;
-		*anon = 1;
-		ret = map_failing(fd, fail_fd, anon + page, 2 * page,
-				  "second page");
-		munmap(anon, page);
-	}
+	ret = inject_case(fd, fail_fd, false) ||
+	      inject_case(fd, fail_fd, true);
 	close(fail_fd);
 	close(fd);
-	return ret != 0;
+	return ret;
 }
 
 static int child(const char *path, int id, int iterations)
