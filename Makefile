@@ -1,10 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # The harness of the ZONE_DEVICE refcount series.  See README.md.
 #
+# BASE=NAME picks the base (bases/NAME/): 7.3 (mainline, the default) or
+# 6.12 (the retired series, frozen).
+#
 #   make run        main job: apply patches/, build, boot, test, summary
 #   make check      full check: baseline and patched side by side, and
 #                   the gates: git am, checkpatch, compile coverage,
 #                   static analysis, round trip (what .ci/run calls)
+#   make lint       git am and checkpatch only (CI, for BASE=6.12)
 #   make debug      the series on the debug kernel (config/debug/): every
 #                   suite (not in CI: see README "Reliability")
 #   make tree       developer tree build/linux: base + patches/ as commits
@@ -22,9 +26,9 @@
 
 S := scripts
 
-.PHONY: run check debug deps tree retree export test-tree bisect static versions bench stress clean distclean
+.PHONY: run check lint debug deps tree retree export test-tree bisect static versions bench stress clean distclean
 
-run check debug:
+run check lint debug:
 	@$(S)/check.sh $@
 
 deps:
@@ -60,9 +64,9 @@ test-tree: deps
 
 # Build output and logs; the trees and their git history stay.
 clean:
-	rm -rf build/logs build/progs build/roundtrip
+	rm -rf build/*/logs build/*/progs build/*/roundtrip
 
 # Everything under build/, including the developer tree.  Export first.
 distclean:
-	@$(S)/tree.sh --check-exported
+	@for b in bases/*/; do BASE=$$(basename $$b) $(S)/tree.sh --check-exported || exit; done
 	rm -rf build

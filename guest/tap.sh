@@ -25,6 +25,9 @@ t() {
 	return $rc
 }
 
+# oopses: how many oopses, BUGs and panics-to-be the kernel log holds.
+oopses() { dmesg | grep -cE 'Oops|BUG:|kernel BUG|general protection fault'; }
+
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n $1 # SKIP $2"; }
 tap_done() { echo "1..$tap_n"; }
 
@@ -40,7 +43,21 @@ kst() {
 		skip "$prefix" "not in this tree"
 		return
 	fi
-	"$@" > /tmp/kst.out 2>&1
+	# A kernel oops while it runs ends it: every later test would only
+	# wait out its timeout on what the oopsed task holds.
+	"$@" > /tmp/kst.out 2>&1 &
+	local pid=$! oops0
+	oops0=$(oopses)
+	while kill -0 $pid 2>/dev/null; do
+		if [ "$(oopses)" -gt "$oops0" ]; then
+			sleep 5
+			kill -9 $pid 2>/dev/null
+			echo "# kernel oops: $prefix killed, its remaining tests not run" >> /tmp/kst.out
+			break
+		fi
+		sleep 1
+	done
+	wait $pid
 	rc=$?
 	sed 's/^/# /' /tmp/kst.out
 	grep -E '^(not )?ok [0-9]+ ' /tmp/kst.out > /tmp/kst.res

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Create $BUILD/linux: a git repository whose first commit, tagged "base",
-# is the base tree.  The source is Debian's linux-source package at the
-# pinned version, or KERNEL_SRC=/path (a 6.12.y source tree or a clean git
-# checkout).  An existing repository made from the same source is reused.
+# is the base tree.  The source is the base's Debian linux-source package
+# at the pinned version (bases/$BASE/base, fetched by fetch-base.sh), or
+# KERNEL_SRC=/path (a source tree of the base's series, or a clean git
+# checkout of one).  An existing repository made from the same source is reused.
 . "$(dirname "$0")/lib.sh"
 
 src_desc() {
@@ -16,18 +17,18 @@ src_desc() {
 	fi
 }
 
-check_version() {	# DIR NAME: DIR is a 6.12.y tree (and the pinned one by default)
+check_version() {	# DIR NAME: DIR is a $BASE_SERIES.y tree (and the pinned one by default)
 	local v
 	[ -f "$1/Makefile" ] && [ -f "$1/mm/memremap.c" ] ||
 		die "$2 is not a kernel source tree (no Makefile or mm/memremap.c)"
 	v=$(make -s -C "$1" kernelversion 2>/dev/null) ||
 		die "cannot read the kernel version of $2"
-	case $v in
-	"$BASE_SERIES".[0-9]*) ;;
-	*) die "$2 is Linux $v; the series is for $BASE_SERIES.y" ;;
+	case " ${ACCEPT_SERIES:-$BASE_SERIES} " in	# make versions: 7.2 too
+	*" ${v%.*} "*) ;;
+	*) die "$2 is Linux $v; the series of BASE=$BASE is for $BASE_SERIES.y (other bases: bases/)" ;;
 	esac
 	if [ -z "${KERNEL_SRC:-}" ] && [ "$v" != "$BASE_KERNELVERSION" ]; then
-		die "$BASE_PKG gave $v, config/base pins $BASE_KERNELVERSION"
+		die "$BASE_PKG gave $v, bases/$BASE/base pins $BASE_KERNELVERSION"
 	fi
 	echo "$v"
 }
@@ -44,12 +45,7 @@ stage=$BUILD/base.tmp
 rm -rf "$stage"
 mkdir -p "$stage"
 if [ -z "${KERNEL_SRC:-}" ]; then
-	tarball=/usr/src/$BASE_PKG.tar.xz
-	inst=$(dpkg-query -W -f '${Version}' "$BASE_PKG" 2>/dev/null || true)
-	[ "$inst" = "$BASE_PKG_VERSION" ] ||
-		die "$BASE_PKG $BASE_PKG_VERSION is not installed (found '${inst:-none}'): run 'make deps'"
-	say "extracting $tarball"
-	tar -C "$stage" -xJf "$tarball" --strip-components=1
+	"$TOP/scripts/fetch-base.sh" "$stage"
 elif [ ! -d "$KERNEL_SRC" ]; then
 	die "KERNEL_SRC=$KERNEL_SRC does not exist"
 elif [ -e "$KERNEL_SRC/.git" ]; then

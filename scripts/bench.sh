@@ -42,7 +42,7 @@ for i in $(seq "$pairs"); do
 			say "[bench] pair $i/$pairs, $side, $fl"
 			SUITES=bench:$fl,dmesg:$fl NVDIMM_SIZE=65 "$TOP/scripts/boot.sh" \
 				"$ktree" "$out/initramfs-$side.cpio.gz" $fl "$dir"
-			rm -f "$dir/nvdimm.img" "$dir/nvme.img"
+			rm -f "$dir"/nvdimm-*.img "$dir"/nvme-*.img
 			log=$dir/results-$fl.log
 			if grep -q '^not ok' "$log" || ! grep -q '^bench ' "$log"; then
 				grep '^not ok' "$log" >&2 || true
@@ -58,7 +58,7 @@ say "[bench] $pairs pairs in $(((SECONDS - start) / 60)) min; report"
 python3 "$TOP/scripts/bench-report.py" "$samples" "$out" \
 	"$(make -s -C "$series" kernelversion)" "$pairs" $(((SECONDS - start) / 60))
 gnuplot "$out/ratios.gp"
-mkdir -p "$TOP/bench"
-cp "$samples" "$out/results.md" "$out/ratios.png" "$out/ratios.svg" "$TOP/bench/"
+mkdir -p "$BASEDIR/bench"
+cp "$samples" "$out/results.md" "$out/ratios.png" "$out/ratios.svg" "$BASEDIR/bench/"
 cat "$out/results.md"
-say "[bench] done in $(((SECONDS - start) / 60)) min; bench/results.md, bench/ratios.{png,svg}"
+say "[bench] done in $(((SECONDS - start) / 60)) min; bases/$BASE/bench/results.md, ratios.{png,svg}"

@@ -24,8 +24,8 @@ row N patch build boot "tests pass/fail/skip" result secs
 n=0 start=$SECONDS
 for p in $(series_patches); do
 	n=$((n + 1))
-	g "$series" am -q "$TOP/patches/$p" ||
-		die "patches/$p does not apply on patches 1..$((n - 1))"
+	g "$series" am -q "$PATCHES/$p" ||
+		die "$SERIES_DIR/$p does not apply on patches 1..$((n - 1))"
 	if [ $n -lt "${BISECT_FROM:-1}" ]; then
 		row "$n" "$p" - - - "not run" -
 		continue
@@ -38,7 +38,7 @@ for p in $(series_patches); do
 		r=FAILED
 	fi
 	boot=pass
-	for f in legacy nfit; do [ "$(harness "boot-$f")" = pass ] || boot=fail; done
+	for f in legacy nfit stress-ext4 stress-hmm stress-p2pdma stress-xfs stress-devdax; do [ "$(harness "boot-$f")" = pass ] || boot=fail; done
 	tests=$(tail -1 "$LOGS/bisect-$n.summary" | awk '/passed,/ { print $1 "/" $3 "/" $5 }')
 	row "$n" "$p" "$(harness build)" $boot "${tests:--}" $r $((SECONDS - t0))
 	if [ $r != ok ]; then

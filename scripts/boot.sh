@@ -13,9 +13,13 @@
 #           64 MiB controller memory buffer gives P2PDMA memory
 #   nfit    an ACPI NFIT NVDIMM with a label area; the suites create fsdax
 #           and devdax namespaces with ndctl
+#   stress-ext4, stress-hmm, stress-p2pdma (the legacy machine) and
+#   stress-xfs, stress-devdax (the nfit machine)
+#           one group of stress programs (guest/suites/stress.sh) and
+#           dmesg: a boot each, so that a base kernel that one of them
+#           makes oops costs no other suite its run
 #
-# STRESS_SECS=N runs only the stress suite, each program for N seconds
-# (default: 30, after the other suites), and dmesg (make stress).
+# STRESS_SECS=N runs each stress program for N seconds (default: 30).
 # SUITES=a,b:arg replaces the flavour's suites and NVDIMM_SIZE (GiB, default
 # 1) sizes the NVDIMM; both for make bench.
 . "$(dirname "$0")/lib.sh"
@@ -28,30 +32,33 @@ mkdir -p "$outdir"
 console=$outdir/console-$flavour.log results=$outdir/results-$flavour.log
 
 case $flavour in
-legacy)
-	nvme=$outdir/nvme.img
+legacy|stress-ext4|stress-hmm|stress-p2pdma)
+	nvme=$outdir/nvme-$flavour.img
 	rm -f "$nvme"
 	truncate -s 16M "$nvme"
 	machine=(-machine pc -m 4G
 		 -drive file="$nvme",if=none,id=nvm,format=raw
 		 -device nvme,serial=p2p0,drive=nvm,cmb_size_mb=64)
 	cmdline='memmap=1G!4G memmap=512M$2G hugepages=16'
-	suites=hmm:never,hmm:always,gup,fsdax:ext4:pmem,fsdax:xfs:pmem
-	suites=$suites,stress:legacy:$stress,p2pdma,dmesg:legacy
+	# hmm last: after an oops, guest/init runs only dmesg, so a base
+	# whose test_hmm oopses loses no other suite.
+	suites=gup,fsdax:ext4:pmem,fsdax:xfs:pmem,p2pdma,hmm:never,hmm:always,dmesg:legacy
 	;;
-nfit)
-	nvdimm=$outdir/nvdimm.img nvsize=${NVDIMM_SIZE:-1}
+nfit|stress-xfs|stress-devdax)
+	nvdimm=$outdir/nvdimm-$flavour.img nvsize=${NVDIMM_SIZE:-1}
 	rm -f "$nvdimm"			# a fresh, empty label area every boot
 	truncate -s "${nvsize}G" "$nvdimm"	# sparse
 	machine=(-machine pc,nvdimm=on -m 2G,slots=2,maxmem=$((nvsize + 7))G
 		 -object memory-backend-file,id=mem1,share=on,mem-path="$nvdimm",size="${nvsize}G"
 		 -device nvdimm,id=nv1,memdev=mem1,label-size=128K)
 	cmdline=
-	suites=fsdax:ext4:ns,fsdax:xfs:ns,devdax,hostile,stress:nfit:$stress,dmesg:nfit
+	suites=fsdax:ext4:ns,fsdax:xfs:ns,devdax,hostile,dmesg:nfit
 	;;
-*)	die "unknown boot flavour '$flavour' (legacy, nfit)" ;;
+*)	die "unknown boot flavour '$flavour' (legacy, nfit, stress-ext4, stress-hmm, stress-p2pdma, stress-xfs, stress-devdax)" ;;
 esac
-[ -n "${STRESS_SECS:-}" ] && suites=stress:$flavour:$stress,dmesg:$flavour
+case $flavour in
+stress-*) suites=stress:${flavour#stress-}:$stress,dmesg:$flavour ;;
+esac
 suites=${SUITES:-$suites}
 grep -qx CONFIG_KASAN=y "$ktree/.config" && cmdline="$cmdline panic_on_warn=1 page_poison=1"
 cmdline="console=ttyS0 panic=-1 brd.rd_size=65536 $cmdline harness.suites=$suites ${BOOT_APPEND:-}"

@@ -1,12 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # build.sh SRC NAME [FRAGMENT...]: configure and build the test kernel in the
-# git tree SRC (tinyconfig + config/*.config + the FRAGMENTs, every option
-# verified), through ccache.  The build log is $LOGS/build-NAME.log.
+# git tree SRC (tinyconfig + config/*.config + the base's own
+# bases/$BASE/*.config + the FRAGMENTs, every option verified), through
+# ccache.  The build log is $LOGS/build-NAME.log.
 . "$(dirname "$0")/lib.sh"
 
 src=$1 name=$2
-frags=("$TOP"/config/*.config "${@:3}")
+shopt -s nullglob
+frags=("$TOP"/config/*.config "$BASEDIR"/*.config "${@:3}")
+shopt -u nullglob
 log=$LOGS/build-$name.log
 mkdir -p "$LOGS"
 need ccache ccache

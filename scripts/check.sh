@@ -1,8 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# check.sh apply|run|check|debug: the main job and the full check.
+# check.sh apply|lint|run|check|debug: the main job and the full check, on
+# the base BASE= picks (bases/, default 7.3: mainline).
 #
-#   apply  only apply patches/ to the base (in $BUILD/check)
+#   apply  only apply the series to the base (in $BUILD/check)
+#   lint   apply it, then checkpatch --strict: what CI checks of a frozen
+#          base (6.12), without building
 #   run    apply patches/ to the base, build, boot both pmem flavours, run
 #          the suites, print the summary
 #   check  the same for the base tree without the series (the baseline)
@@ -23,6 +26,12 @@ series=$BUILD/check		# worktree: base + patches/
 worktree "$series" check
 "$TOP/scripts/apply.sh" "$series"
 [ "$mode" = apply ] && exit 0
+if [ "$mode" = lint ]; then
+	printf 'series\tgit am on %s (%s patches)\tpass\n' "$BASE_KERNELVERSION" \
+		"$(series_patches | wc -l)" > "$LOGS/lint.tsv"
+	"$TOP/scripts/checkpatch.sh" "$series" "$LOGS/checkpatch.tsv"
+	exec "$TOP/scripts/report.sh" "$LOGS/lint.tsv" /dev/null "$LOGS/checkpatch.tsv"
+fi
 
 extra=()
 if [ "$mode" = check ]; then
@@ -51,13 +60,17 @@ if [ "$mode" = check ]; then
 	# Exporting what was applied must give patches/ back, byte for byte.
 	rt=$BUILD/roundtrip
 	rm -rf "$rt"
-	"$TOP/scripts/export.sh" "$series" "$rt" 2>/dev/null
-	if diff -r "$rt" "$TOP/patches" -x '*.md' > "$LOGS/roundtrip.diff"; then r=pass; else r=fail
-		say "format-patch round trip differs from patches/:"; cat "$LOGS/roundtrip.diff" >&2
+	# With the identity of who exported them (the cover letter's From:),
+	# whoever runs the check.
+	from=$(sed -n '1,5s/^From: //p' "$PATCHES/0000-cover-letter.patch" 2>/dev/null)
+	GIT_COMMITTER_NAME=${from% <*} GIT_COMMITTER_EMAIL=$(echo "$from" | sed 's/.*<\(.*\)>.*/\1/') \
+		"$TOP/scripts/export.sh" "$series" "$rt" 2>/dev/null
+	if diff -r "$rt" "$PATCHES" -x '*.md' > "$LOGS/roundtrip.diff"; then r=pass; else r=fail
+		say "format-patch round trip differs from $SERIES_DIR/:"; cat "$LOGS/roundtrip.diff" >&2
 	fi
 	printf 'series\tformat-patch round trip\t%s\n' $r > "$LOGS/series.tsv"
 	d=$(grep -c -e '^[<>]' -e '^Only in' "$LOGS/roundtrip.diff" || true)
-	gate "format-patch round trip gives patches/ back" - "$d lines differ" "$d" $r
+	gate "format-patch round trip gives $SERIES_DIR/ back" - "$d lines differ" "$d" $r
 	extra+=("$LOGS/series.tsv")
 fi
 if [ "$mode" = debug ]; then

@@ -24,11 +24,11 @@ total=0 np=0
 for p in $(series_patches); do
 	log=$LOGS/checkpatch/${p%.patch}.log
 	(cd "$ktree" && ./scripts/checkpatch.pl --strict --no-summary --show-types \
-		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES "$TOP/patches/$p") > "$log" 2>&1 || true
+		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES "$PATCHES/$p") > "$log" 2>&1 || true
 	# Files the patch adds, and whether anyone maintains them.
 	u=0
 	for f in $(awk '/^--- \/dev\/null$/ { new = 1; next }
-			new && /^\+\+\+ b\// { print substr($0, 7) } { new = 0 }' "$TOP/patches/$p"); do
+			new && /^\+\+\+ b\// { print substr($0, 7) } { new = 0 }' "$PATCHES/$p"); do
 		(cd "$ktree" && ./scripts/get_maintainer.pl --nogit --nogit-fallback -f "$f" 2>/dev/null) |
 			grep -q '(maintainer:' && continue
 		echo "UNMAINTAINED: $f has no maintainer in MAINTAINERS" >> "$log"

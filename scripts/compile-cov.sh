@@ -30,7 +30,7 @@ worktree_at "$src" base
 n=0 total=0 builds=0
 for p in $patches; do
 	n=$((n + 1))
-	g "$src" am -q "$TOP/patches/$p" || die "compile coverage: $p does not apply"
+	g "$src" am -q "$PATCHES/$p" || die "compile coverage: $p does not apply"
 	for arch in x86_64 powerpc; do
 		objs=()
 		for f in $files; do

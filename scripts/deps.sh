@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 
 pkgs=(
-	"$BASE_PKG=$BASE_PKG_VERSION"
 	build-essential bc flex bison libelf-dev libssl-dev cpio ccache rsync
 	git kmod xz-utils python3 perl python3-ply python3-git
 	gcc-powerpc64le-linux-gnu sparse coccinelle ocaml-nox
@@ -28,7 +27,7 @@ say "installing: ${missing[*]}"
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q > "$BUILD/apt.log" 2>&1 ||
-	{ tail "$BUILD/apt.log"; die "apt-get update failed"; }
-$sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >> "$BUILD/apt.log" 2>&1 ||
+apt_retry "$BUILD/apt-update.log" $sudo apt-get update -q ||
+	{ tail "$BUILD/apt-update.log"; die "apt-get update failed (log: $BUILD/apt-update.log)"; }
+apt_retry "$BUILD/apt.log" $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" ||
 	{ tail -20 "$BUILD/apt.log"; die "apt-get install failed: ${missing[*]} (log: $BUILD/apt.log)"; }

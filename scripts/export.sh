@@ -9,7 +9,7 @@
 # applied gives back the same files.
 . "$(dirname "$0")/lib.sh"
 
-tree=${1:-$TREE} dir=${2:-$TOP/patches}
+tree=${1:-$TREE} dir=${2:-$PATCHES}
 [ -d "$tree/.git" ] || [ -f "$tree/.git" ] || die "no kernel tree at $tree: run 'make tree' first"
 git -C "$tree" symbolic-ref -q HEAD >/dev/null ||
 	die "$tree is not on a branch (the cover letter is the branch description)"
@@ -48,6 +48,23 @@ if [ "$(git -C "$tree" rev-list --count base..HEAD)" -gt 0 ]; then
 		rm -f "$tmp"/*.patch
 		fmt
 	fi
+fi
+if [ "$(git -C "$tree" rev-list --count base..HEAD)" -eq 0 ]; then
+	# No patch yet: the cover letter alone, in format-patch's form, from
+	# the branch description (format-patch writes nothing for no commits).
+	key=branch.$(git -C "$tree" branch --show-current).description
+	desc=$(git -C "$tree" config "$key" || true)
+	[ -n "$desc" ] || die "no cover letter: set it with 'git -C $tree branch --edit-description'"
+	{
+		echo "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001"
+		echo "From: $(g "$tree" var GIT_COMMITTER_IDENT | sed 's/> .*/>/')"
+		echo "Date: $(git -C "$tree" log -1 --format=%aD base)"
+		echo "Subject: [PATCH 0/0] ${desc%%$'\n'*}"
+		echo
+		printf '%s\n' "$desc" | tail -n +3
+		echo
+		echo "base-commit: $(git -C "$tree" rev-parse base)"
+	} > "$tmp/0000-cover-letter.patch"
 fi
 (cd "$tmp" && ls -- *.patch 2>/dev/null | grep -v '^0000-cover-letter.patch$' || true) > "$BUILD/series.tmp"
 mv "$BUILD/series.tmp" "$tmp/series"

@@ -4,9 +4,25 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$TOP/config/base"
+. "$TOP/config/identity"
 
-BUILD=${BUILD:-$TOP/build}
+# BASE= picks the base: a directory bases/NAME/ with its "base" file
+# (package, version, suite, series directory), its known-failures, its
+# kunit.kunitconfig and, optionally, config fragments of its own
+# (bases/NAME/*.config, on top of config/*.config).
+BASE=${BASE:-7.3}
+BASEDIR=$TOP/bases/$BASE
+if [ ! -f "$BASEDIR/base" ]; then
+	printf 'error: unknown BASE=%s; the bases are: %s\n' "$BASE" \
+		"$(cd "$TOP/bases" && ls -d -- */ | tr -d / | tr '\n' ' ')" >&2
+	exit 1
+fi
+. "$BASEDIR/base"
+PATCHES=$TOP/$SERIES_DIR	# the series: patch files, series, cover letter
+KNOWN=$BASEDIR/known-failures
+export BASE
+
+BUILD=${BUILD:-$TOP/build/$BASE}
 TREE=$BUILD/linux		# developer tree: base commit + the series
 LOGS=$BUILD/logs
 mkdir -p "$BUILD" "$LOGS"
@@ -15,8 +31,13 @@ JOBS=${JOBS:-$(nproc)}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/harness-ccache}
 export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 
-git_id=(-c "user.name=$SERIES_NAME" -c "user.email=$SERIES_EMAIL"
-	-c core.fsync=none -c gc.auto=0 -c advice.detachedHead=false)
+# The identity of the commits the harness makes and of the patches it
+# exports: the person's own (GIT_COMMITTER_*, GIT_AUTHOR_* or git's
+# user.name and user.email), else the placeholder of config/identity.
+id_name=${GIT_COMMITTER_NAME:-${GIT_AUTHOR_NAME:-$(git config user.name || true)}}
+id_email=${GIT_COMMITTER_EMAIL:-${GIT_AUTHOR_EMAIL:-$(git config user.email || true)}}
+git_id=(-c "user.name=${id_name:-$SERIES_NAME}" -c "user.email=${id_email:-$SERIES_EMAIL}")
+git_id+=(-c core.fsync=none -c gc.auto=0 -c advice.detachedHead=false)
 
 say() { printf '>>> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -31,9 +52,9 @@ need() {
 # g TREE ARGS...: git in TREE with the series identity.
 g() { local t=$1; shift; git -C "$t" "${git_id[@]}" "$@"; }
 
-# series_patches: the patch files named by patches/series, in order.
+# series_patches: the patch files named by the series file, in order.
 series_patches() {
-	grep -v -e '^#' -e '^[[:space:]]*$' "$TOP/patches/series" || true
+	grep -v -e '^#' -e '^[[:space:]]*$' "$PATCHES/series" || true
 }
 
 # worktree_at DIR REV: a worktree of $TREE at DIR, detached at REV, with
@@ -70,7 +91,7 @@ gate() {
 series_files() {
 	local p
 	for p in $(series_patches); do
-		sed -n 's|^+++ b/\(.*\)$|\1|p' "$TOP/patches/$p"
+		sed -n 's|^+++ b/\(.*\)$|\1|p' "$PATCHES/$p"
 	done | sort -u
 }
 
@@ -118,4 +139,84 @@ debug_run() {
 	worktree_at "$BUILD/debug" "$(git -C "$2" rev-parse HEAD)"
 	"$TOP/scripts/run.sh" "$1" "$BUILD/debug" "$2" debug
 	sed 's/^/debug:/' "$LOGS/$1/results.tsv" > "$LOGS/$1.tsv"
+}
+
+# --- The base package, fetched without touching the machine's apt ---------
+# Everything apt needs lives under $APT_CACHE/SUITE: its own sources list,
+# lists, cache (where the .deb is kept) and lock.  The mirror and keyring
+# are those of the machine's own source for the archive ("debian",
+# "debian-security"), read from /etc/apt; the suite need not be one that
+# the machine lists.
+APT_CACHE=${APT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/harness/apt}
+APT_LOCK_WAIT=${APT_LOCK_WAIT:-120}	# seconds to wait for an apt lock
+
+# apt_retry LOG CMD...: run an apt command, output to LOG; while another
+# process holds an apt lock, try again every 5 s for APT_LOCK_WAIT s,
+# then fail naming the holder.
+apt_retry() {
+	local log=$1 t0=$SECONDS
+	shift
+	until "$@" > "$log" 2>&1; do
+		grep -qE 'Could not get lock|Unable to lock' "$log" || return 1
+		if [ $((SECONDS - t0)) -ge "$APT_LOCK_WAIT" ]; then
+			echo "apt lock still held after $APT_LOCK_WAIT s:" >> "$log"
+			return 1
+		fi
+		[ $((SECONDS - t0)) -gt 0 ] || say "waiting up to $APT_LOCK_WAIT s: $(grep -m1 -E 'Could not get lock' "$log")"
+		sleep 5
+	done
+}
+
+# apt_source ARCHIVE: "URI KEYRING" of the machine's source for ARCHIVE.
+apt_source() {
+	local f
+	for f in /etc/apt/sources.list.d/*.sources; do	# deb822
+		[ -f "$f" ] && awk -v a="$1" '
+			function flush() { if (uri != "") print uri, key; uri = key = "" }
+			/^[ \t]*$/ { if (hit) flush(); hit = 0; uri = key = ""; next }
+			tolower($1) == "uris:" { for (i = 2; i <= NF; i++) { u = $i; sub(/\/+$/, "", u)
+				if (u ~ ("/" a "$")) { uri = u; hit = 1 } } }
+			tolower($1) == "signed-by:" { key = $2 }
+			END { if (hit) flush() }' "$f"
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do	# one-line
+		[ -f "$f" ] && sed -nE 's/^deb (\[([^]]*)\] )?([^ ]+) .*/\3 \2/p' "$f" |
+			while read -r u opts; do
+				u=${u%/}
+				case $u in */"$1") ;; *) continue ;; esac
+				k=$(echo "$opts" | sed -nE 's/.*signed-by=([^ ]+).*/\1/p')
+				echo "$u $k"
+			done
+	done
+}
+
+# papt SUITE ARCHIVE CMD ARGS...: run apt-get or apt-cache CMD with the
+# private configuration of SUITE (set up, and updated once a day).
+papt() {
+	local suite=$1 archive=$2 cmd=$3 dir=$APT_CACHE/$1 src uri key
+	shift 3
+	local opts=(-o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=-
+		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache"
+		-o Dir::State::status=/dev/null -o APT::Get::List-Cleanup=0
+		-o DPkg::Lock::Timeout="$APT_LOCK_WAIT"
+		-o Acquire::Retries=2 -o APT::Sandbox::User=root)
+	if [ ! -f "$dir/sources.list" ] || [ -n "$(find "$dir/lists" -maxdepth 0 -mmin +1440 2>/dev/null)" ]; then
+		src=$(apt_source "$archive" | head -1)
+		[ -n "$src" ] || die "no apt source in /etc/apt ends in /$archive: cannot find the machine's Debian mirror for $suite"
+		read -r uri key <<< "$src"
+		[ -n "$key" ] || key=/usr/share/keyrings/debian-archive-keyring.gpg
+		[ -f "$key" ] || die "the keyring $key of $uri is missing: apt-get install debian-archive-keyring"
+		mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+		echo "deb [signed-by=$key] $uri $suite main" > "$dir/sources.list"
+		say "apt ($suite, private to the harness): update from $uri"
+		# The lists lock is private; a second harness run waits for it.
+		apt_retry "$dir/update.log" timeout 300 apt-get "${opts[@]}" update &&
+			! grep -qE '^(W|E): .*(Failed|not sign|does not have a Release)' "$dir/update.log" || {
+			sed 's/^/    /' "$dir/update.log" >&2
+			rm -f "$dir/sources.list"	# try again next time
+			die "apt-get update of $suite from $uri failed (log above: unreachable, unsigned, or locked for $APT_LOCK_WAIT s)"
+		}
+		touch "$dir/lists"
+	fi
+	"$cmd" "${opts[@]}" "$@"
 }

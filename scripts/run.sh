@@ -40,14 +40,18 @@ flavour() {	# FLAVOUR: boot it; its results to $out/FLAVOUR.tsv
 		awk -f "$TOP/scripts/tap2tsv.awk" "$out/results-$f.log" >> "$out/$f.tsv"
 	fi
 }
-# PARALLEL_BOOTS=1 boots the two flavours at once (make stress: the
-# stress programs run for a time, not for a number of iterations).
+# make stress (STRESS_ONLY=1) boots only the stress flavours, all at
+# once (PARALLEL_BOOTS=1: the stress programs run for a time, not for a
+# number of iterations).
+stress="stress-ext4 stress-hmm stress-p2pdma stress-xfs stress-devdax"
+flavours="legacy nfit $stress"
+[ -z "${STRESS_ONLY:-}" ] || flavours=$stress
 if [ -n "${PARALLEL_BOOTS:-}" ]; then
-	flavour legacy & flavour nfit & wait
+	for f in $flavours; do flavour "$f" & done; wait
 else
-	flavour legacy; flavour nfit
+	for f in $flavours; do flavour "$f"; done
 fi
-cat "$out/legacy.tsv" "$out/nfit.tsv" >> "$tsv"
+for f in $flavours; do cat "$out/$f.tsv" >> "$tsv"; done
 k0=$SECONDS
 step kunit "$TOP/scripts/kunit.sh" "$ktree" "$name" "$tsv" "${frags[@]}" || true
 printf 'kunit\t#time\t%s\n' $((SECONDS - k0)) >> "$tsv"

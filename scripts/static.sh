@@ -97,7 +97,7 @@ cov_config "$src" x86_64 "$out" > "$log/config.log" 2>&1 ||
 	{ tail "$log/config.log"; die "static analysis: cannot configure x86_64"; }
 analyse base
 for p in $(series_patches); do
-	g "$src" am -q "$TOP/patches/$p" || die "static analysis: $p does not apply"
+	g "$src" am -q "$PATCHES/$p" || die "static analysis: $p does not apply"
 done
 analyse patched
 

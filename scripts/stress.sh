@@ -10,7 +10,7 @@
 # of make check, which runs the same programs 30 s each.
 . "$(dirname "$0")/lib.sh"
 
-export STRESS_SECS=${STRESS_SECS:-600} PARALLEL_BOOTS=1
+export STRESS_SECS=${STRESS_SECS:-600} STRESS_ONLY=1 PARALLEL_BOOTS=1
 "$TOP/scripts/deps.sh"
 "$TOP/scripts/base-tree.sh"
 start=$SECONDS

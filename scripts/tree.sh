@@ -13,7 +13,7 @@ exported() {	# are the commits base..series exactly patches/?
 	local tmp=$BUILD/exported.tmp
 	rm -rf "$tmp"
 	"$TOP/scripts/export.sh" "$TREE" "$tmp" 2>/dev/null &&
-		diff -qr "$tmp" "$TOP/patches" -x '*.md' >/dev/null
+		diff -qr "$tmp" "$PATCHES" -x '*.md' >/dev/null
 	local rc=$?
 	rm -rf "$tmp"
 	return $rc
@@ -22,7 +22,7 @@ exported() {	# are the commits base..series exactly patches/?
 case ${1:-} in
 --check-exported)
 	[ -d "$TREE/.git" ] || exit 0
-	exported || die "build/linux has commits or changes that patches/ lacks: 'make export' first (or remove build/ by hand)"
+	exported || die "$TREE has commits or changes that $SERIES_DIR/ lacks: 'make export' first (or remove build/ by hand)"
 	exit 0 ;;
 --reset)
 	if [ -d "$TREE/.git" ] && ! exported; then
@@ -38,8 +38,8 @@ esac
 
 "$TOP/scripts/base-tree.sh"
 if [ "$(git -C "$TREE" rev-parse HEAD)" != "$(git -C "$TREE" rev-parse base)" ]; then
-	say "build/linux already has $(git -C "$TREE" rev-list --count base..HEAD) commits on base; left alone ('make retree' starts over from patches/)"
+	say "build/linux already has $(git -C "$TREE" rev-list --count base..HEAD) commits on base; left alone ('make retree' starts over from $SERIES_DIR/)"
 	exit 0
 fi
 "$TOP/scripts/apply.sh" "$TREE"
-say "developer tree: $TREE (branch series; 'make export' writes patches/)"
+say "developer tree: $TREE (branch series; 'make export' writes $SERIES_DIR/)"

@@ -1,19 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0
-# stress.sh BOOT SECS: the stress programs of BOOT, all at once, each for
-# SECS seconds.  Each program is a check; its "stress NAME KEY N" lines
-# (iterations, mismatches, errors, leaks: see guest/stress_*.c) pass
-# through unchanged, for the host's figures.  Each has a brd ramdisk of
-# its own (/dev/ram1-3) for its O_DIRECT copies; /dev/ram0 is the other
-# suites'.
+# stress.sh WHICH SECS: one group of stress programs, all at once, each
+# for SECS seconds, in a boot of its own (scripts/boot.sh: a base kernel
+# that one of them makes oops costs the others nothing).  Each program is
+# a check; its "stress NAME KEY N" lines (iterations, mismatches, errors,
+# leaks: see guest/stress_*.c) pass through unchanged, for the host's
+# figures.  Each has a brd ramdisk of its own (/dev/ram1-3) for its
+# O_DIRECT copies.
 #
-#   legacy  stress_fsdax on ext4 -o dax on /dev/pmem0, PTE and PMD
-#           mappings; stress_hmm on test_hmm's device private memory;
-#           stress_p2pdma on the NVMe controller memory buffer
-#   nfit    stress_fsdax on xfs -o dax on an fsdax namespace, PTE and
-#           PMD; stress_devdax on a devdax namespace, rebound meanwhile
+#   ext4    (legacy machine) stress_fsdax on ext4 -o dax on /dev/pmem0,
+#           PTE and PMD mappings
+#   hmm     (legacy) stress_hmm on test_hmm's device private memory
+#   p2pdma  (legacy) stress_p2pdma on the NVMe controller memory buffer
+#   xfs     (nfit) stress_fsdax on xfs -o dax on an fsdax namespace, PTE
+#           and PMD
+#   devdax  (nfit) stress_devdax on a devdax namespace, rebound meanwhile
 . /tap.sh
 . /dax-lib.sh
-boot=$1 secs=${2:-60}
+which=$1 secs=${2:-60}
 limit=$((secs + 240))		# a program still running then is stuck
 n=0 t0=$(cut -d. -f1 /proc/uptime)
 
@@ -48,20 +51,22 @@ fsdax() {	# FS DEV
 	fi
 }
 
-case $boot in
-legacy)
-	fsdax ext4 /dev/pmem0
+case $which in
+ext4)	fsdax ext4 /dev/pmem0 ;;
+hmm)
 	grep -q '^test_hmm ' /proc/modules ||
 		insmod /lib/test_hmm.ko spm_addr_dev0=0x80000000 spm_addr_dev1=0x90000000
 	start "stress_hmm device private" stress_hmm /dev/hmm_dmirror0 "$secs"
+	;;
+p2pdma)
 	p2p=$(ls -d /sys/bus/pci/devices/*/p2pmem 2>/dev/null | head -1)
 	start "stress_p2pdma" stress_p2pdma -b /dev/ram3 "${p2p%/p2pmem}" "$secs"
 	;;
-nfit)
-	fsdax xfs "/dev/$(namespace fsdax blockdev)"
+xfs)	fsdax xfs "/dev/$(namespace fsdax blockdev)" ;;
+devdax)
 	start "stress_devdax" stress_devdax -b /dev/ram3 "/dev/$(namespace devdax chardev)" "$secs"
 	;;
-*)	echo "Bail out! stress.sh: unknown boot flavour '$boot'"; exit 0 ;;
+*)	echo "Bail out! stress.sh: unknown stress group '$which'"; exit 0 ;;
 esac
 
 # Wait for every program; one still running past the limit fails.
