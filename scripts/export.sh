@@ -6,7 +6,8 @@
 # and DIR/series.  The cover letter's last part, who would review the
 # series, is rewritten from scripts/get_maintainer.pl at every export.
 # The output depends only on the commits, so exporting what apply.sh
-# applied gives back the same files.
+# applied gives back the same files.  With no commit on base, the cover
+# letter alone is written, in format-patch's form.
 . "$(dirname "$0")/lib.sh"
 
 tree=${1:-$TREE} dir=${2:-$PATCHES}
@@ -48,8 +49,7 @@ if [ "$(git -C "$tree" rev-list --count base..HEAD)" -gt 0 ]; then
 		rm -f "$tmp"/*.patch
 		fmt
 	fi
-fi
-if [ "$(git -C "$tree" rev-list --count base..HEAD)" -eq 0 ]; then
+else
 	# No patch yet: the cover letter alone, in format-patch's form, from
 	# the branch description (format-patch writes nothing for no commits).
 	key=branch.$(git -C "$tree" branch --show-current).description
