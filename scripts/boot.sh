@@ -52,7 +52,9 @@ nfit|stress-xfs|stress-devdax)
 		 -object memory-backend-file,id=mem1,share=on,mem-path="$nvdimm",size="${nvsize}G"
 		 -device nvdimm,id=nv1,memdev=mem1,label-size=128K)
 	cmdline=
-	suites=fsdax:ext4:ns,fsdax:xfs:ns,devdax,hostile,dmesg:nfit
+	# rebind last: it unbinds the devdax device, and on a base that
+	# oopses there only dmesg still runs.
+	suites=fsdax:ext4:ns,fsdax:xfs:ns,devdax,hostile,rebind,dmesg:nfit
 	;;
 *)	die "unknown boot flavour '$flavour' (legacy, nfit, stress-ext4, stress-hmm, stress-p2pdma, stress-xfs, stress-devdax)" ;;
 esac

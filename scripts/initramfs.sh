@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # initramfs.sh KTREE PTREE OUT: build the guest programs (from PTREE, the
-# series tree: hmm-tests, gup_test and the series' own selftests; and
-# guest/*.c, the harness's smoke, bench and stress programs; all static),
+# series tree: hmm-tests, gup_test and the series' own selftests, in mm/
+# and dax/; and guest/*.c, the harness's smoke, bench and stress
+# programs; all static),
 # take test_hmm.ko from KTREE (the kernel under test) and pack them with
 # busybox, mkfs.ext4, mkfs.xfs, ndctl and daxctl into OUT.
 . "$(dirname "$0")/lib.sh"
@@ -27,12 +28,25 @@ for t in dax_layout dax_refcount; do
 	if [ -f "$ptree/tools/testing/selftests/mm/$t.c" ]; then sel+=("$t"); fi
 done
 rm -f "${sel[@]/#/$progs/mm/}"
+# The series' selftests outside mm/ (DIR/PROG), each if the tree has it.
+other=()
+for t in dax/device_dax_rebind dax/dax_break_layout; do
+	if [ -f "$ptree/tools/testing/selftests/$t.c" ]; then other+=("$t"); fi
+done
+rm -f "${other[@]/#/$progs/}"
 say "building guest programs from $ptree"
 (
 	make -C "$ptree" headers_install INSTALL_HDR_PATH="$progs/hdr" &&
 	make -C "$ptree/tools/testing/selftests/mm" OUTPUT="$progs/mm" \
 		KHDR_INCLUDES="-isystem $progs/hdr/include" LDFLAGS=-static \
 		"${sel[@]/#/$progs/mm/}" || exit
+	for t in "${other[@]}"; do
+		mkdir -p "$progs/$(dirname "$t")"
+		make -C "$ptree/tools/testing/selftests/$(dirname "$t")" \
+			OUTPUT="$progs/$(dirname "$t")" \
+			KHDR_INCLUDES="-isystem $progs/hdr/include" LDFLAGS=-static \
+			"$progs/$t" || exit
+	done
 	for c in "$TOP"/guest/*.c; do	# the harness's own: smoke, bench, stress
 		gcc -static -O2 -Wall -Wextra -Werror -pthread \
 			-o "$progs/$(basename "$c" .c)" "$c" || exit
@@ -48,7 +62,7 @@ cp /bin/busybox "$stage/bin/"
 for a in $(/bin/busybox --list); do
 	[ -e "$stage/bin/$a" ] || ln -s busybox "$stage/bin/$a"
 done
-cp "${sel[@]/#/$progs/mm/}" "$stage/bin/"
+cp "${sel[@]/#/$progs/mm/}" "${other[@]/#/$progs/}" "$stage/bin/"
 for c in "$TOP"/guest/*.c; do cp "$progs/$(basename "$c" .c)" "$stage/bin/"; done
 cp "$ktree/lib/test_hmm.ko" "$stage/lib/"
 # ndctl and daxctl ask libkmod for the drivers they bind (device_dax,

@@ -26,6 +26,7 @@ ok_if "dax_smoke file" $(cat /tmp/rc)
 for prog in dax_layout dax_refcount; do
 	kst $prog env DAX_DIR=$mnt DIO_DEV=/dev/ram0 $prog -F devdax
 done
+kst dax_break_layout env DAX_TEST_DIR=$mnt dax_break_layout
 dd if=/dev/zero of=$mnt/gup bs=1M count=8 2>/dev/null
 t "gup_test get-fast" gup_test -f $mnt/gup -S -m 8 -u
 t "gup_test pin-fast" gup_test -f $mnt/gup -S -m 8 -a
