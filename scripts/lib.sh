@@ -192,8 +192,11 @@ apt_source() {
 
 # papt SUITE ARCHIVE CMD ARGS...: run apt-get or apt-cache CMD with the
 # private configuration of SUITE (set up, and updated once a day).
+# SUITE-src (sid-src): the source packages of SUITE (deb-src).
 papt() {
 	local suite=$1 archive=$2 cmd=$3 dir=$APT_CACHE/$1 src uri key
+	local type=deb dist=$1
+	case $suite in *-src) type=deb-src dist=${suite%-src} ;; esac
 	shift 3
 	local opts=(-o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=-
 		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache"
@@ -207,7 +210,7 @@ papt() {
 		[ -n "$key" ] || key=/usr/share/keyrings/debian-archive-keyring.gpg
 		[ -f "$key" ] || die "the keyring $key of $uri is missing: apt-get install debian-archive-keyring"
 		mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
-		echo "deb [signed-by=$key] $uri $suite main" > "$dir/sources.list"
+		echo "$type [signed-by=$key] $uri $dist main" > "$dir/sources.list"
 		say "apt ($suite, private to the harness): update from $uri"
 		# The lists lock is private; a second harness run waits for it.
 		apt_retry "$dir/update.log" timeout 300 apt-get "${opts[@]}" update &&

@@ -1,15 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# run.sh NAME KTREE PTREE [debug]: build the kernel in KTREE, pack an
+# run.sh NAME [KTREE PTREE [debug]]: build the kernel in KTREE, pack an
 # initramfs with the guest programs of PTREE, boot every pmem flavour and
 # collect the results in $LOGS/NAME/results.tsv (see tap2tsv.awk).  debug:
 # the debug kernel, with config/debug/kernel.config on top (for the build
 # and for KUnit); boot.sh boots it with panic_on_warn=1.  The host steps
 # (build, initramfs, each boot) are results of suite "harness".  Exits
-# non-zero only if the run could not produce results at all.
+# non-zero only if the run could not produce results at all.  With NAME
+# alone (make test-tree): the developer tree as kernel and programs, and
+# the summary of the run at the end.
 . "$(dirname "$0")/lib.sh"
 
-name=$1 ktree=$2 ptree=$3 frags=()
+name=$1 ktree=${2:-$TREE} ptree=${3:-$TREE} frags=()
 [ "${4:-}" = debug ] && frags=("$TOP/config/debug/kernel.config")
 out=$LOGS/$name
 rm -rf "$out"
@@ -57,3 +59,4 @@ step kunit "$TOP/scripts/kunit.sh" "$ktree" "$name" "$tsv" "${frags[@]}" || true
 printf 'kunit\t#time\t%s\n' $((SECONDS - k0)) >> "$tsv"
 printf 'harness\t#time\t%s\n' $((SECONDS - t0)) >> "$tsv"
 say "[$name] results: $tsv"
+[ -n "${2:-}" ] || exec "$TOP/scripts/report.sh" "$tsv"
