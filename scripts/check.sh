@@ -62,7 +62,10 @@ if [ "$mode" = check ]; then
 	rm -rf "$rt"
 	# With the identity of who exported them (the cover letter's From:),
 	# whoever runs the check.
-	from=$(sed -n '1,5s/^From: //p' "$PATCHES/0000-cover-letter.patch" 2>/dev/null)
+	# format-patch folds a long From: onto a second line: unfold it.
+	from=$(awk 'NR > 1 && /^From: / { f = substr($0, 7)
+			while ((getline n) > 0 && n ~ /^[ \t]/) f = f n
+			print f; exit }' "$PATCHES/0000-cover-letter.patch" 2>/dev/null)
 	GIT_COMMITTER_NAME=${from% <*} GIT_COMMITTER_EMAIL=$(echo "$from" | sed 's/.*<\(.*\)>.*/\1/') \
 		"$TOP/scripts/export.sh" "$series" "$rt" 2>/dev/null
 	if diff -r "$rt" "$PATCHES" -x '*.md' > "$LOGS/roundtrip.diff"; then r=pass; else r=fail

@@ -39,8 +39,12 @@ if [ "$(git -C "$tree" rev-list --count base..HEAD)" -gt 0 ]; then
 	fmt
 	# The cover letter ends with who would review the series, from
 	# get_maintainer.pl on its patches: replace that part with a fresh one.
-	# HOME: no personal .get_maintainer.conf changes the list.
-	list=$(cd "$tree" && HOME=/nonexistent ./scripts/get_maintainer.pl $gm_opts \
+	# HOME: no personal .get_maintainer.conf changes the list.  A fixed
+	# hash seed: get_maintainer.pl names someone who is in two sections
+	# (a reviewer of fs/ and of fs/dax.c) with the role of either,
+	# depending on perl's hash order, which is random by default.
+	list=$(cd "$tree" && HOME=/nonexistent PERL_HASH_SEED=0 PERL_PERTURB_KEYS=0 \
+		./scripts/get_maintainer.pl $gm_opts \
 		$(ls "$tmp"/*.patch | grep -v '/0000-cover-letter.patch$') | sed 's/^/  /')
 	text=$(printf '%s' "${desc%%"$gm_head"*}")	# without blank lines at the end
 	want=$(printf '%s\n\n%s\n\n%s\n' "$text" "$gm_head" "$list")
