@@ -4,7 +4,11 @@
 # with emulated pmem and run that flavour's suites.  The serial console
 # goes to OUTDIR/console-FLAVOUR.log, the suites' TAP (second serial port)
 # to OUTDIR/results-FLAVOUR.log.  A guest that does not finish within
-# BOOT_TIMEOUT seconds is killed and the console tail printed.  A debug
+# BOOT_TIMEOUT seconds is killed and the console tail printed; a failed
+# boot's reason and console tail are kept in OUTDIR/boot-FLAVOUR.err for
+# the summary.  A guest that dies before it starts its first suite (QEMU
+# could not run it, or the kernel did not reach /init) is booted once
+# more; OUTDIR/retried-FLAVOUR says why, and the summary lists it.  A debug
 # kernel (CONFIG_KASAN, see config/debug/) boots with panic_on_warn=1 and
 # page_poison=1: a splat ends the boot, and the boot fails.
 #
@@ -29,6 +33,10 @@ stress=${STRESS_SECS:-30}	# seconds of each stress program
 timeout=${BOOT_TIMEOUT:-$((900 + ${STRESS_SECS:-0}))}
 need qemu-system-x86_64 qemu-system-x86
 mkdir -p "$outdir"
+# The NVDIMM is a sparse file that fills as the guest writes it; QEMU
+# dies of SIGBUS (a guest that stops mid-suite) if the disk fills first.
+free=$(df -Pk "$outdir" | awk 'NR == 2 { print int($4 / 1048576) }')
+[ "$free" -ge 2 ] || die "only ${free} GiB free on the disk of $outdir: the guest's NVDIMM and logs need 2 GiB"
 console=$outdir/console-$flavour.log results=$outdir/results-$flavour.log
 
 case $flavour in
@@ -65,40 +73,71 @@ suites=${SUITES:-$suites}
 grep -qx CONFIG_KASAN=y "$ktree/.config" && cmdline="$cmdline panic_on_warn=1 page_poison=1"
 cmdline="console=ttyS0 panic=-1 brd.rd_size=65536 $cmdline harness.suites=$suites ${BOOT_APPEND:-}"
 
-rm -f "$console" "$results"
-qemu-system-x86_64 -accel tcg -cpu max -smp 2 "${machine[@]}" \
-	-kernel "$ktree/arch/x86/boot/bzImage" -initrd "$initrd" \
-	-append "$cmdline" -display none -monitor none -no-reboot \
-	-serial file:"$console" -serial file:"$results" &
-qemu=$!
+# fail MSG: the boot failed.  The reason and the console tail go to
+# stderr and to OUTDIR/boot-FLAVOUR.err, which the summary prints.
+fail() {
+	{ echo "boot $flavour: $1"
+	  grep -m3 -E 'Kernel panic|BUG:|Oops|WARNING:|Call Trace' "$console" 2>/dev/null | sed 's/^/  first: /' || true
+	  echo "console tail:"; tail -12 "$console" 2>/dev/null | sed 's/^/  | /' || true; } > "$err"
+	tail -40 "$console" >&2 || true
+	die "$1; console tail above, full log $console"
+}
 
-# Report each suite as it ends; kill the guest on timeout, and 60 s after
-# its suites are done if it has not powered off by then.
-seen=0 start=$SECONDS done=
-while kill -0 $qemu 2>/dev/null; do
-	sleep 2
-	if [ -z "$done" ] && grep -q '^=== done' "$results" 2>/dev/null; then
-		done=$SECONDS
-	fi
-	if [ -n "$done" ] && [ $((SECONDS - done)) -ge 60 ]; then
-		kill $qemu; wait $qemu 2>/dev/null
-		tail -40 "$console" >&2
-		die "guest ($flavour) ran its suites but did not power off within 60 s; console tail above, full log $console"
-	fi
-	n=$(grep -c '^=== end ' "$results" 2>/dev/null) || true
-	if [ "${n:-0}" -gt $seen ]; then
-		grep '^=== end ' "$results" | tail -n +$((seen + 1)) |
-			while read -r _ _ id t; do say "  $flavour: $id ($t s)"; done
-		seen=$n
-	fi
-	if [ $((SECONDS - start)) -ge "$timeout" ]; then
-		kill $qemu; wait $qemu 2>/dev/null
-		tail -40 "$console" >&2
-		die "guest ($flavour) hung: did not finish within $timeout s; console tail above, full log $console"
-	fi
-done
-wait $qemu || die "QEMU failed (exit $?); see $console"
-if ! grep -q '^=== done' "$results"; then
-	tail -40 "$console" >&2
-	die "guest ($flavour) stopped before finishing its suites; console tail above, full log $console"
+# attempt: one boot.  Returns 2 if the guest died before it started its
+# first suite (QEMU could not run it, or it failed at boot): only that
+# is retried, once; a failure in a suite never is.
+attempt() {
+	rm -f "$console" "$results"
+	qemu-system-x86_64 -accel tcg -cpu max -smp 2 "${machine[@]}" \
+		-kernel "$ktree/arch/x86/boot/bzImage" -initrd "$initrd" \
+		-append "$cmdline" -display none -monitor none -no-reboot \
+		-serial file:"$console" -serial file:"$results" 2> "$outdir/qemu-$flavour.log" &
+	qemu=$!
+
+	# Report each suite as it ends; kill the guest on timeout, and 60 s
+	# after its suites are done if it has not powered off by then.
+	local seen=0 start=$SECONDS done= n rc=0
+	while kill -0 $qemu 2>/dev/null; do
+		sleep 2
+		if [ -z "$done" ] && grep -q '^=== done' "$results" 2>/dev/null; then
+			done=$SECONDS
+		fi
+		if [ -n "$done" ] && [ $((SECONDS - done)) -ge 60 ]; then
+			kill $qemu; wait $qemu 2>/dev/null
+			fail "guest ($flavour) ran its suites but did not power off within 60 s"
+		fi
+		n=$(grep -c '^=== end ' "$results" 2>/dev/null) || true
+		if [ "${n:-0}" -gt $seen ]; then
+			grep '^=== end ' "$results" | tail -n +$((seen + 1)) |
+				while read -r _ _ id t; do say "  $flavour: $id ($t s)"; done
+			seen=$n
+		fi
+		if [ $((SECONDS - start)) -ge "$timeout" ]; then
+			kill $qemu; wait $qemu 2>/dev/null
+			fail "guest ($flavour) hung: did not finish within $timeout s"
+		fi
+	done
+	wait $qemu || rc=$?
+	grep -q '^=== done' "$results" 2>/dev/null && [ $rc -eq 0 ] && return 0
+	grep -q '^=== suite ' "$results" 2>/dev/null || return 2
+	[ $rc -eq 0 ] || fail "QEMU failed (exit $rc): $(tail -1 "$outdir/qemu-$flavour.log")"
+	fail "guest ($flavour) stopped before finishing its suites"
+}
+
+err=$outdir/boot-$flavour.err
+rm -f "$err" "$outdir/retried-$flavour"
+rc=0
+attempt || rc=$?
+if [ $rc -eq 2 ]; then
+	# Keep the first attempt's logs, and say so in the summary.
+	cp "$console" "$outdir/console-$flavour.try1.log" 2>/dev/null || true
+	cp "$outdir/qemu-$flavour.log" "$outdir/qemu-$flavour.try1.log"
+	why="the guest died before its first suite (QEMU said: $(tail -1 "$outdir/qemu-$flavour.log" | grep . || echo nothing))"
+	why="$why; console: $(grep -m1 -E 'Kernel panic|BUG:|Oops' "$console" 2>/dev/null | tr -d '\r' || tail -1 "$console" 2>/dev/null || true)"
+	echo "boot $flavour retried: $why; first attempt's console: console-$flavour.try1.log" > "$outdir/retried-$flavour"
+	say "  $flavour: $why; booting once more"
+	case $flavour in nfit|stress-xfs|stress-devdax) rm -f "$nvdimm"; truncate -s "${nvsize}G" "$nvdimm" ;; esac
+	rc=0
+	attempt || rc=$?
+	[ $rc -ne 2 ] || fail "guest ($flavour) died before its first suite, twice"
 fi

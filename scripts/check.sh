@@ -20,6 +20,10 @@
 mode=${1:-run}
 start=$SECONDS
 "$TOP/scripts/deps.sh"
+# A full check of a clean clone takes about 16 GiB of build/ (the trees,
+# the compile-coverage objects, the KUnit builds, the guests' NVDIMMs).
+free=$(df -Pk "$BUILD" | awk 'NR == 2 { print int($4 / 1048576) }')
+[ "$free" -ge 20 ] || say "warning: only $free GiB free under $BUILD; a full check of a clean clone needs about 16 GiB"
 "$TOP/scripts/base-tree.sh"
 
 series=$BUILD/check		# worktree: base + patches/

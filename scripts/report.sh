@@ -26,7 +26,18 @@ shift; shift || true
 known=$KNOWN
 [ -f "$patched" ] || die "no results: $patched"
 
-awk -F'\t' -v nobase=$([ "$base" = /dev/null ] && echo 1 || echo 0) '
+# Boots that failed or were retried (scripts/boot.sh), per run: printed
+# last, before the totals, with the console tail of a failed one.
+boots=$(mktemp)
+trap 'rm -f "$boots"' EXIT
+for f in "$(dirname "$patched")" $([ "$base" = /dev/null ] || dirname "$base"); do
+	run=patched; [ "$f" = "$(dirname "$patched")" ] || run=base
+	for e in "$f"/retried-* "$f"/boot-*.err; do
+		if [ -f "$e" ]; then sed "1s/^/[$run] /" "$e"; fi
+	done
+done > "$boots"
+
+awk -F'\t' -v boots="$boots" -v nobase=$([ "$base" = /dev/null ] && echo 1 || echo 0) '
 FILENAME == ARGV[1] {		# known-failures: SUITE | TEST | REASON
 	if ($0 ~ /^[ \t]*(#|$)/) next
 	n = split($0, f, /[ \t]*\|[ \t]*/)
@@ -127,6 +138,11 @@ END {
 	out("Not run: the kernel had oopsed in an earlier suite of the boot", notrun)
 	out("Fail on the base, pass with the series", fixed)
 	out("Pass with the series, cannot run on the base (suite skipped there)", newonly)
+	nb = 0
+	while ((getline line < boots) > 0) {
+		if (!nb++) printf "\nBoots that failed or were retried (logs beside the results):\n"
+		printf "  %s\n", line
+	}
 	printf "\n%d known base failures are counted as skipped.\n", X
 	printf "%d passed, %d failed, %d skipped\n", P, F, S + X
 	exit F > 0
