@@ -4,7 +4,10 @@
 # base in the check worktree and, after each, runs what run.sh runs (build,
 # both boots, the suites, KUnit, dmesg).  Prints patch -> build, boot,
 # tests (pass/fail/skip, known base failures as skipped), result and time,
-# and stops at the first patch that fails, naming it.  Logs: $LOGS/bisect-N/.
+# and stops at the first patch that fails, naming it.  A failure counts
+# only if the base fails no such test: a bug that a later patch fixes
+# still fails before that patch (the base run of the last make check,
+# $LOGS/base/results.tsv, is the reference).  Logs: $LOGS/bisect-N/.
 # BISECT_FROM=N applies patches 1..N-1 without testing them and starts at
 # patch N (to resume after a fix, or to test only the patches that changed).
 . "$(dirname "$0")/lib.sh"
@@ -12,6 +15,8 @@
 "$TOP/scripts/deps.sh"
 "$TOP/scripts/base-tree.sh"
 series=$BUILD/check
+basetsv=$LOGS/base/results.tsv
+[ -s "$basetsv" ] || die "make bisect compares each patch with the base run of make check ($basetsv): run make check first"
 worktree "$series" check
 
 table=$LOGS/bisect.txt
@@ -32,17 +37,27 @@ for p in $(series_patches); do
 	fi
 	t0=$SECONDS
 	"$TOP/scripts/run.sh" "bisect-$n" "$series" "$series" > "$LOGS/bisect-$n.log" 2>&1
-	if "$TOP/scripts/report.sh" "$LOGS/bisect-$n/results.tsv" > "$LOGS/bisect-$n.summary"; then
-		r=ok
-	else
-		r=FAILED
-	fi
+	"$TOP/scripts/report.sh" "$LOGS/bisect-$n/results.tsv" > "$LOGS/bisect-$n.summary" || true
+	# The failures of this patch that the base does not have, and stale
+	# known-failures entries: either fails the patch.
+	new=$(sed -n '/^FAILED (patched run):$/,/^$/{ s/^  //p; }' "$LOGS/bisect-$n.summary" |
+		while IFS= read -r t; do
+			# A short plan ("plan (14 of 84 ran)") counts the tests of
+			# that patch's programs: compare only that it is short.
+			awk -F'\t' -v k="$t" 'BEGIN { sub(/: plan \(.*/, ": plan (", k) }
+				{ b = $1 ": " $2; sub(/: plan \(.*/, ": plan (", b) }
+				b == k && $3 == "fail" { f = 1 } END { exit !f }' "$basetsv" ||
+				echo "$t"
+		done)
+	stale=$(sed -n '/^STALE known-failures entries/,/^$/{ s/^  //p; }' "$LOGS/bisect-$n.summary")
+	r=ok
+	[ -z "$new$stale" ] || r=FAILED
 	boot=pass
 	for f in legacy nfit stress-ext4 stress-hmm stress-p2pdma stress-xfs stress-devdax; do [ "$(harness "boot-$f")" = pass ] || boot=fail; done
 	tests=$(tail -1 "$LOGS/bisect-$n.summary" | awk '/passed,/ { print $1 "/" $3 "/" $5 }')
 	row "$n" "$p" "$(harness build)" $boot "${tests:--}" $r $((SECONDS - t0))
 	if [ $r != ok ]; then
-		sed -n '/^FAILED/,/^$/p' "$LOGS/bisect-$n.summary" >&2
+		printf 'new failures (not failing on the base):\n%s\n%s\n' "$new" "$stale" >&2
 		die "patch $n ($p) fails on its own; see $LOGS/bisect-$n.log"
 	fi
 done
