@@ -16,7 +16,9 @@
 #           DEVICE_COHERENT memory of test_hmm; an NVMe device with a
 #           64 MiB controller memory buffer gives P2PDMA memory
 #   nfit    an ACPI NFIT NVDIMM with a label area; the suites create fsdax
-#           and devdax namespaces with ndctl
+#           and devdax namespaces with ndctl.  A q35 machine, for the
+#           emulated Intel IOMMU and the pci-testdev that the vfio suite
+#           binds to vfio-pci
 #   stress-ext4, stress-hmm, stress-p2pdma (the legacy machine) and
 #   stress-xfs, stress-devdax (the nfit machine)
 #           one group of stress programs (guest/suites/stress.sh) and
@@ -56,13 +58,15 @@ nfit|stress-xfs|stress-devdax)
 	nvdimm=$outdir/nvdimm-$flavour.img nvsize=${NVDIMM_SIZE:-1}
 	rm -f "$nvdimm"			# a fresh, empty label area every boot
 	truncate -s "${nvsize}G" "$nvdimm"	# sparse
-	machine=(-machine pc,nvdimm=on -m 2G,slots=2,maxmem=$((nvsize + 7))G
+	machine=(-machine q35,nvdimm=on -m 2G,slots=2,maxmem=$((nvsize + 7))G
+		 -device intel-iommu,intremap=off -device pci-testdev
 		 -object memory-backend-file,id=mem1,share=on,mem-path="$nvdimm",size="${nvsize}G"
 		 -device nvdimm,id=nv1,memdev=mem1,label-size=128K)
-	cmdline=
+	# No interrupt remapping on this IOMMU: vfio refuses it unless allowed.
+	cmdline="intel_iommu=on vfio_iommu_type1.allow_unsafe_interrupts=1 iommufd.allow_unsafe_interrupts=1"
 	# rebind last: it unbinds the devdax device, and on a base that
 	# oopses there only dmesg still runs.
-	suites=fsdax:ext4:ns,fsdax:xfs:ns,devdax,hostile,rebind,dmesg:nfit
+	suites=fsdax:ext4:ns,fsdax:xfs:ns,devdax,vfio,hostile,rebind,dmesg:nfit
 	;;
 *)	die "unknown boot flavour '$flavour' (legacy, nfit, stress-ext4, stress-hmm, stress-p2pdma, stress-xfs, stress-devdax)" ;;
 esac

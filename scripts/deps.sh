@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 pkgs=(
-	build-essential bc flex bison libelf-dev libssl-dev cpio ccache rsync
+	build-essential bc flex bison libelf-dev libssl-dev cpio ccache rsync uuid-dev
 	git kmod xz-utils python3 perl python3-ply python3-git
 	gcc-powerpc64le-linux-gnu sparse coccinelle ocaml-nox
 	qemu-system-x86 busybox-static e2fsprogs xfsprogs ndctl daxctl

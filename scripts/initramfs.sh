@@ -30,7 +30,7 @@ done
 rm -f "${sel[@]/#/$progs/mm/}"
 # The series' selftests outside mm/ (DIR/PROG), each if the tree has it.
 other=()
-for t in dax/device_dax_rebind dax/dax_break_layout; do
+for t in dax/device_dax_rebind dax/dax_break_layout vfio/vfio_dma_mapping_pin_test; do
 	if [ -f "$ptree/tools/testing/selftests/$t.c" ]; then other+=("$t"); fi
 done
 rm -f "${other[@]/#/$progs/}"
