@@ -53,7 +53,7 @@ for p in $(series_patches); do
 	r=ok
 	[ -z "$new$stale" ] || r=FAILED
 	boot=pass
-	for f in legacy nfit stress-ext4 stress-hmm stress-p2pdma stress-xfs stress-devdax; do [ "$(harness "boot-$f")" = pass ] || boot=fail; done
+	for f in legacy nfit hmm-evict stress-ext4 stress-hmm stress-p2pdma stress-xfs stress-devdax; do [ "$(harness "boot-$f")" = pass ] || boot=fail; done
 	tests=$(tail -1 "$LOGS/bisect-$n.summary" | awk '/passed,/ { print $1 "/" $3 "/" $5 }')
 	row "$n" "$p" "$(harness build)" $boot "${tests:--}" $r $((SECONDS - t0))
 	if [ $r != ok ]; then

@@ -24,6 +24,9 @@
 #           one group of stress programs (guest/suites/stress.sh) and
 #           dmesg: a boot each, so that a base kernel that one of them
 #           makes oops costs no other suite its run
+#   hmm-evict  the legacy machine, for the one hmm-tests case that oopses
+#           the base in test_hmm's eviction (migrate_release_nomem):
+#           in the hmm suites, the base oopses earlier and never gets to it
 #
 # STRESS_SECS=N runs each stress program for N seconds (default: 30).
 # SUITES=a,b:arg replaces the flavour's suites and NVDIMM_SIZE (GiB, default
@@ -42,7 +45,7 @@ free=$(df -Pk "$outdir" | awk 'NR == 2 { print int($4 / 1048576) }')
 console=$outdir/console-$flavour.log results=$outdir/results-$flavour.log
 
 case $flavour in
-legacy|stress-ext4|stress-hmm|stress-p2pdma)
+legacy|stress-ext4|stress-hmm|stress-p2pdma|hmm-evict)
 	nvme=$outdir/nvme-$flavour.img
 	rm -f "$nvme"
 	truncate -s 16M "$nvme"
@@ -68,10 +71,11 @@ nfit|stress-xfs|stress-devdax)
 	# oopses there only dmesg still runs.
 	suites=fsdax:ext4:ns,fsdax:xfs:ns,devdax,vfio,hostile,rebind,dmesg:nfit
 	;;
-*)	die "unknown boot flavour '$flavour' (legacy, nfit, stress-ext4, stress-hmm, stress-p2pdma, stress-xfs, stress-devdax)" ;;
+*)	die "unknown boot flavour '$flavour' (legacy, nfit, stress-ext4, stress-hmm, stress-p2pdma, stress-xfs, stress-devdax, hmm-evict)" ;;
 esac
 case $flavour in
 stress-*) suites=stress:${flavour#stress-}:$stress,dmesg:$flavour ;;
+hmm-evict) suites=hmm:always:hmm.hmm_device_private.migrate_release_nomem,dmesg:$flavour ;;
 esac
 suites=${SUITES:-$suites}
 grep -qx CONFIG_KASAN=y "$ktree/.config" && cmdline="$cmdline panic_on_warn=1 page_poison=1"

@@ -46,7 +46,7 @@ flavour() {	# FLAVOUR: boot it; its results to $out/FLAVOUR.tsv
 # once (PARALLEL_BOOTS=1: the stress programs run for a time, not for a
 # number of iterations).
 stress="stress-ext4 stress-hmm stress-p2pdma stress-xfs stress-devdax"
-flavours="legacy nfit $stress"
+flavours="legacy nfit hmm-evict $stress"
 [ -z "${STRESS_ONLY:-}" ] || flavours=$stress
 if [ -n "${PARALLEL_BOOTS:-}" ]; then
 	for f in $flavours; do flavour "$f" & done; wait

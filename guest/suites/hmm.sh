@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
-# hmm.sh THP: tools/testing/selftests/mm/hmm-tests with test_hmm loaded and
-# transparent hugepages set to THP (never, always).  DEVICE_COHERENT uses
-# the memory that the boot reserved with memmap=512M$2G.
+# hmm.sh THP [CASE]: tools/testing/selftests/mm/hmm-tests with test_hmm
+# loaded and transparent hugepages set to THP (never, always); with CASE
+# (FIXTURE.VARIANT.TEST), only that case.  DEVICE_COHERENT uses the memory
+# that the boot reserved with memmap=512M$2G.
 #
 # hmm-tests prints its own TAP.  If the kernel oopses while it runs, it
 # is killed 5 s later, as kst does for the other selftests: the tests
@@ -17,7 +18,7 @@ echo "$1" > /sys/kernel/mm/transparent_hugepage/enabled
 echo "# THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled)"
 oopses() { dmesg | grep -cE 'Oops|BUG:|kernel BUG|general protection fault'; }
 oops0=$(oopses)
-hmm-tests > /tmp/hmm.out 2>&1 &
+hmm-tests ${2:+-r "$2"} > /tmp/hmm.out 2>&1 &
 pid=$!
 while kill -0 $pid 2>/dev/null; do
 	if [ "$(oopses)" -gt "$oops0" ]; then
